@@ -1,0 +1,124 @@
+"""What a tracking session tells the world, as small typed records (never arrays).
+
+Events are named in the past tense and carry counts, paths and timings. Adapters decide how
+they are shown (terminal) and stored (JSON lines in ``idtrackerai.log``).
+"""
+
+from __future__ import annotations
+
+import attrs
+
+
+@attrs.frozen
+class Event:
+    """Base of every event; ``level`` is the log level the sinks use."""
+
+    @property
+    def level(self) -> str:
+        return "info"
+
+    @property
+    def name(self) -> str:
+        """snake_case event name, e.g. ``BlobsSegmented`` -> ``blobs_segmented``."""
+        out = []
+        for i, c in enumerate(type(self).__name__):
+            if c.isupper() and i:
+                out.append("_")
+            out.append(c.lower())
+        return "".join(out)
+
+
+@attrs.frozen
+class SessionStarted(Event):
+    session: str
+    session_folder: str
+    video_paths: tuple[str, ...]
+    number_of_frames: int
+    number_of_episodes: int
+    number_of_workers: int
+    parameters: dict
+
+
+@attrs.frozen
+class BackgroundComputed(Event):
+    stat: str
+    number_of_frames: int
+    path: str
+    duration_s: float
+
+
+@attrs.frozen
+class BlobsSegmented(Event):
+    number_of_blobs: int
+    number_of_frames: int
+    mean_blobs_per_frame: float
+    frames_with_more_blobs_than_animals: int
+    frames_with_no_blobs: int
+    frames_per_second: float
+    duration_s: float
+
+
+@attrs.frozen
+class CrossingsDetected(Event):
+    median_body_length: float
+    individual_blobs: int
+    crossing_blobs: int
+    method: str
+    duration_s: float
+
+
+@attrs.frozen
+class FragmentsBuilt(Event):
+    number_of_fragments: int
+    individual_fragments: int
+    crossing_fragments: int
+    global_fragments: int
+    accumulable_global_fragments: int
+    duration_s: float
+
+
+@attrs.frozen
+class IdentitiesAssigned(Event):
+    method: str
+    number_of_identities: int
+    estimated_accuracy: float | None
+    duration_s: float
+
+
+@attrs.frozen
+class TrajectoriesWritten(Event):
+    formats: tuple[str, ...]
+    folder: str
+    fraction_identified: float
+    duration_s: float
+
+
+@attrs.frozen
+class DataPolicyApplied(Event):
+    policy: str
+    removed: tuple[str, ...]
+
+
+@attrs.frozen
+class SessionFinished(Event):
+    session_folder: str
+    duration_s: float
+    stage_durations_s: dict
+
+
+@attrs.frozen
+class SessionFailed(Event):
+    error: str
+
+    @property
+    def level(self) -> str:
+        return "error"
+
+
+@attrs.frozen
+class WarningRaised(Event):
+    message: str
+
+    @property
+    def level(self) -> str:
+        return "warning"

@@ -1,0 +1,60 @@
+"""The ports the use cases need; adapters implement them (structural typing, no inheritance)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Callable, Protocol
+
+import numpy as np
+
+from .events import Event
+
+
+class EventSink(Protocol):
+    """Where use cases report what happened and how far long work has got."""
+
+    def publish(self, event: Event) -> None: ...
+
+    def progress(self, description: str, total: int | None) -> AbstractContextManager[Callable[[int], None]]:
+        """A context giving a callable that advances the progress by n units."""
+        ...
+
+
+class VideoSource(Protocol):
+    """Frames of one or more video files read as a single continuous timeline."""
+
+    @property
+    def number_of_frames(self) -> int: ...
+
+    @property
+    def width(self) -> int: ...
+
+    @property
+    def height(self) -> int: ...
+
+    @property
+    def frames_per_second(self) -> float: ...
+
+    @property
+    def file_boundaries(self) -> list[int]:
+        """Global index of the first frame of each file, plus the total at the end."""
+        ...
+
+    def read_gray(self, start: int, stop: int) -> Iterator[tuple[int, np.ndarray | None]]:
+        """Yield (global frame index, uint8 (H, W) frame or None if unreadable) for [start, stop)."""
+        ...
+
+
+class SessionStore(Protocol):
+    """Reads and writes a session folder."""
+
+    @property
+    def folder(self) -> Path: ...
+
+    def write_json(self, relative: str, data: dict) -> None: ...
+
+    def write_trajectories(self, data: dict, formats: list[str]) -> list[Path]: ...
+
+    def remove(self, relative: str) -> bool: ...
