@@ -48,13 +48,37 @@ class VideoSource(Protocol):
 
 
 class SessionStore(Protocol):
-    """Reads and writes a session folder."""
+    """Reads and writes a session folder; every write is atomic (temp file, then rename)."""
 
     @property
     def folder(self) -> Path: ...
 
-    def write_json(self, relative: str, data: dict) -> None: ...
+    def write_json(self, relative: str, data: dict) -> Path: ...
+
+    def write_text(self, relative: str, text: str) -> Path: ...
+
+    def write_arrays(self, relative: str, arrays: dict[str, np.ndarray]) -> Path: ...
 
     def write_trajectories(self, data: dict, formats: list[str]) -> list[Path]: ...
 
-    def remove(self, relative: str) -> bool: ...
+    def remove(self, relative: str) -> bool:
+        """Delete a file or folder of the session; False if it was not there."""
+        ...
+
+
+class ImageTools(Protocol):
+    """Image operations the use cases need but must not implement with an imaging library."""
+
+    def roi_mask(self, roi_list: list[str] | None, width: int, height: int) -> np.ndarray | None:
+        """uint8 (H, W) mask (255 inside the ROI) or None when there is no ROI."""
+        ...
+
+    def background(self, frames: list[np.ndarray], stat: str) -> np.ndarray:
+        """uint8 (H, W) per-pixel statistic (median/mean/max/min) of gray frames."""
+        ...
+
+    def read_gray_image(self, path: Path) -> np.ndarray:
+        """uint8 (H, W) image from a file; UserError if unreadable."""
+        ...
+
+    def write_image(self, path: Path, image: np.ndarray) -> None: ...

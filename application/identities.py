@@ -1,0 +1,33 @@
+"""Giving every blob an identity (1-based; 0 = none) once fragments are known."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from idtracker.domain.fragments import Fragments
+from idtracker.domain.slots import assign_slots
+
+from .errors import UserError
+
+
+def identities_without_identification(fragments: Fragments) -> tuple[np.ndarray, int]:
+    """Slot identities consistent within each individual fragment; crossings get 0.
+
+    Returns:
+        (n_blobs,) int64 identities and the number of slots used.
+    """
+    slots = assign_slots(fragments.start, fragments.stop, fragments.is_individual)
+    n_slots = int(slots.max()) + 1 if len(slots) and slots.max() >= 0 else 0
+    return slots[fragments.of_blob] + 1, n_slots
+
+
+def identities_single_animal(number_of_blobs: int) -> np.ndarray:
+    """With one animal every blob is that animal: identity 1, no network needed."""
+    return np.ones(number_of_blobs, np.int64)
+
+
+def identification_unavailable() -> UserError:
+    """The error for two or more animals with identities, which need the identification stage."""
+    return UserError(
+        "track_wo_identities: identification of several animals is not available in this version of "
+        "idtracker yet; set track_wo_identities = true (or --track_wo_identities true)")

@@ -1,0 +1,226 @@
+"""The tracking use case: settings in, a session folder with trajectories out.
+
+Every stage is timed and published as an event; the orchestration here holds no image
+processing, file format or framework code: those come in through the ports.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import attrs
+import numpy as np
+
+from idtracker.domain.area_model import classify_individuals
+from idtracker.domain.episodes import normalise_intervals, plan_episodes
+from idtracker.domain.fragments import Fragments, build_fragments
+from idtracker.domain.global_fragments import build_global_fragments, is_accumulable
+from idtracker.domain.linking import link_counts
+
+from . import events as ev
+from .data_policy import folders_to_remove
+from .errors import UserError
+from .identities import identification_unavailable, identities_single_animal, identities_without_identification
+from .ports import EventSink, ImageTools, SessionStore, VideoSource
+from .segmentation import EpisodeSegmenter, SegmentedVideo, SegmenterSpec, number_of_workers, parallel_map, stitch
+from .session_setup import check_intervals, check_required, package_version, session_folder
+from .settings import Settings
+from .stage_clock import StageClock
+from .trajectory_output import trajectories_output
+
+
+@attrs.frozen
+class SessionResult:
+    """Where the session went and its headline numbers."""
+
+    folder: Path
+    trajectory_files: list[Path]
+    number_of_identities: int
+    fraction_identified: float
+    stage_durations_s: dict[str, float]
+
+
+@attrs.define
+class TrackSession:
+    """Runs a whole tracking session with injected adapters."""
+
+    open_video: Callable[[list[Path]], VideoSource]
+    make_segmenter: Callable[[SegmenterSpec], EpisodeSegmenter]
+    images: ImageTools
+    open_store: Callable[[Path], SessionStore]
+    events: EventSink
+
+    def __call__(self, settings: Settings) -> SessionResult:
+        check_required(settings)
+        clock = StageClock()
+        with clock.stage("Tracking session"):
+            result = self._track(settings, clock)
+        self.events.publish(ev.SessionFinished(str(result.folder), clock.durations()["Tracking session"], clock.durations()))
+        return attrs.evolve(result, stage_durations_s=clock.durations())
+
+    def _track(self, settings: Settings, clock: StageClock) -> SessionResult:
+        video = self.open_video(list(settings.video_paths))
+        check_intervals(settings.tracking_intervals, video.number_of_frames)
+        intervals = normalise_intervals(settings.tracking_intervals, video.number_of_frames)
+        episodes = plan_episodes(video.file_boundaries, intervals, settings.frames_per_episode)
+        workers = number_of_workers(settings.number_of_parallel_workers)
+        store = self.open_store(session_folder(settings))
+        info = {
+            "version": package_version(), "width": video.width, "height": video.height,
+            "frames_per_second": video.frames_per_second, "number_of_frames": video.number_of_frames,
+            "tracking_intervals": [list(iv) for iv in intervals], "session_folder": str(store.folder),
+        }
+        self.events.publish(ev.SessionStarted(
+            settings.session_name, str(store.folder), tuple(str(p) for p in settings.video_paths),
+            video.number_of_frames, len(episodes), workers, _jsonable_settings(settings)))
+
+        with clock.stage("Animal detection"):
+            t0 = time.perf_counter()
+            spec = self._segmenter_spec(settings, video, intervals, store)
+            segmented = self._segment(spec, episodes, workers)
+            self._check_segmentation(settings, segmented, video.number_of_frames, store, time.perf_counter() - t0)
+
+        with clock.stage("Crossing detection") as stage:
+            blobs, links = segmented.blobs, segmented.links
+            n_prev, n_next = link_counts(links, len(blobs))
+            per_frame = blobs.counts_per_frame(video.number_of_frames)[blobs.frame]
+            individual, area_model = classify_individuals(blobs.area, per_frame, settings.number_of_animals, n_prev, n_next)
+            body_length = _median_body_length(blobs.extension(), per_frame, settings.number_of_animals)
+        self.events.publish(ev.CrossingsDetected(body_length, int(individual.sum()), int((~individual).sum()),
+                                                 "area model", stage["duration_s"]))
+
+        with clock.stage("Fragmentation") as stage:
+            fragments = build_fragments(blobs.frame, links, individual)
+            global_fragments = build_global_fragments(blobs.frame, fragments, video.number_of_frames, settings.number_of_animals)
+        self.events.publish(ev.FragmentsBuilt(
+            len(fragments), int(fragments.is_individual.sum()), int((~fragments.is_individual).sum()),
+            len(global_fragments), sum(is_accumulable(g, fragments) for g in global_fragments), stage["duration_s"]))
+
+        with clock.stage("Tracking") as stage:
+            identities, n_ids, method = self._identify(settings, fragments, len(blobs))
+        self.events.publish(ev.IdentitiesAssigned(method, n_ids, 1.0, stage["duration_s"]))
+
+        with clock.stage("Trajectories creation") as stage:
+            data = trajectories_output(info, settings, blobs, identities, n_ids, body_length, estimated_accuracy=1.0)
+            files = store.write_trajectories(data, list(settings.trajectories_formats))
+            store.write_arrays("preprocessing/blobs.npz", _blob_arrays(segmented, individual, fragments, identities))
+        self.events.publish(ev.TrajectoriesWritten(tuple(settings.trajectories_formats), str(store.folder / "trajectories"),
+                                                   data["fraction_identified"], stage["duration_s"]))
+
+        info.update(median_body_length=body_length, area_model={"median": area_model.median, "std": area_model.std},
+                    number_of_identities=n_ids, estimated_accuracy=1.0, timers=clock.timers)
+        store.write_json("session.json", {**_jsonable_settings(settings), **info})
+        removed = tuple(f for f in folders_to_remove(settings.data_policy) if store.remove(f))
+        self.events.publish(ev.DataPolicyApplied(settings.data_policy, removed))
+        return SessionResult(store.folder, files, n_ids, data["fraction_identified"], {})
+
+    def _segmenter_spec(self, settings: Settings, video: VideoSource, intervals, store: SessionStore) -> SegmenterSpec:
+        roi = self.images.roi_mask(settings.roi_list, video.width, video.height)
+        if roi is not None:
+            self.images.write_image(store.folder / "preprocessing" / "ROI_mask.png", roi)
+        background = self._background(settings, video, intervals, store) if settings.use_bkg else None
+        bbox_folder = None if settings.bounding_box_images_in_ram else store.folder / "bounding_box_images"
+        return SegmenterSpec(tuple(Path(p) for p in settings.video_paths), tuple(settings.intensity_ths),
+                             tuple(settings.area_ths), roi, background, bbox_folder)
+
+    def _background(self, settings: Settings, video: VideoSource, intervals, store: SessionStore) -> np.ndarray:
+        t0 = time.perf_counter()
+        stat = settings.background_subtraction_stat
+        if stat in ("median", "mean", "max", "min"):
+            frames = sample_frames(video, intervals, settings.number_of_frames_for_background)
+            background = self.images.background(frames, stat)
+            used = len(frames)
+        else:
+            background = self.images.read_gray_image(Path(stat))
+            used = 0
+            if background.shape != (video.height, video.width):
+                raise UserError(f"background_subtraction_stat: image {stat} is {background.shape[1]}x{background.shape[0]}, "
+                                f"the video is {video.width}x{video.height}")
+        path = store.folder / "preprocessing" / "background.png"
+        self.images.write_image(path, background)
+        self.events.publish(ev.BackgroundComputed(stat, used, str(path), time.perf_counter() - t0))
+        return background
+
+    def _segment(self, spec: SegmenterSpec, episodes, workers: int) -> SegmentedVideo:
+        segmenter = self.make_segmenter(spec)
+        total = sum(e.length for e in episodes)
+        results = []
+        with self.events.progress("Segmenting video", total) as advance:
+            for result in parallel_map(segmenter, episodes, workers):
+                results.append(result)
+                advance(result.episode.length)
+        return stitch(results)
+
+    def _check_segmentation(self, settings: Settings, segmented: SegmentedVideo, number_of_frames: int,
+                            store: SessionStore, duration: float) -> None:
+        blobs = segmented.blobs
+        if len(blobs) == 0:
+            raise UserError("intensity_ths/area_ths: no blobs were found in any frame; check the thresholds "
+                            "(and roi_list) against the video")
+        counts = blobs.counts_per_frame(number_of_frames)
+        n = settings.number_of_animals
+        too_many = np.flatnonzero(counts > n) if n > 0 else np.zeros(0, np.int64)
+        store.remove("inconsistent_frames.csv")
+        if len(too_many):
+            store.write_text("inconsistent_frames.csv", "\n".join(map(str, too_many)) + "\n")
+            self.events.publish(ev.WarningRaised(f"{len(too_many)} frames have more blobs than animals "
+                                                 f"(listed in inconsistent_frames.csv): {_short_list(too_many)}"))
+        self.events.publish(ev.BlobsSegmented(len(blobs), number_of_frames, float(counts.mean()), len(too_many),
+                                              int((counts == 0).sum()), number_of_frames / max(duration, 1e-9), duration))
+        if settings.check_segmentation and len(too_many):
+            raise UserError(f"check_segmentation: {len(too_many)} frames have more blobs than animals "
+                            f"({_short_list(too_many)}); adjust intensity_ths, area_ths or roi_list")
+
+    def _identify(self, settings: Settings, fragments: Fragments, n_blobs: int) -> tuple[np.ndarray, int, str]:
+        if settings.track_wo_identities:
+            identities, n_slots = identities_without_identification(fragments)
+            return identities, n_slots, "without identities"
+        if settings.number_of_animals == 1:
+            return identities_single_animal(n_blobs), 1, "single animal"
+        raise identification_unavailable()
+
+
+def sample_frames(video: VideoSource, intervals: list[tuple[int, int]], count: int) -> list[np.ndarray]:
+    """``count`` gray frames evenly spaced over the tracked frames (unreadable ones dropped)."""
+    tracked = np.concatenate([np.arange(a, b) for a, b in intervals])
+    picks = np.unique(tracked[np.linspace(0, len(tracked) - 1, min(count, len(tracked))).round().astype(int)])
+    frames = []
+    for f in picks:
+        for _, gray in video.read_gray(int(f), int(f) + 1):
+            if gray is not None:
+                frames.append(gray)
+    return frames
+
+
+def _median_body_length(extension: np.ndarray, per_frame: np.ndarray, number_of_animals: int) -> float:
+    sure = extension[per_frame == number_of_animals] if number_of_animals > 0 else extension[:0]
+    sample = sure if len(sure) else extension
+    return float(np.median(sample)) if len(sample) else 0.0
+
+
+def _blob_arrays(segmented: SegmentedVideo, individual: np.ndarray, fragments: Fragments, identities: np.ndarray) -> dict:
+    b = segmented.blobs
+    return {
+        "frame": b.frame, "centroid": b.centroid, "area": b.area, "bbox": b.bbox,
+        "contour_points": b.contour_points, "contour_offsets": b.contour_offsets, "links": segmented.links,
+        "is_individual": individual, "fragment": fragments.of_blob, "identity": identities,
+    }
+
+
+def _jsonable_settings(settings: Settings) -> dict:
+    out = {}
+    for field in attrs.fields(Settings):
+        value = getattr(settings, field.name)
+        if isinstance(value, Path):
+            value = str(value)
+        elif isinstance(value, (list, tuple)):
+            value = [str(v) if isinstance(v, Path) else (list(v) if isinstance(v, tuple) else v) for v in value]
+        out[field.name] = value
+    return out
+
+
+def _short_list(frames: np.ndarray, limit: int = 25) -> str:
+    shown = ", ".join(map(str, frames[:limit]))
+    return shown + (f" ... ({len(frames)} in all)" if len(frames) > limit else "")

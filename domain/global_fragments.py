@@ -1,0 +1,62 @@
+"""Global fragments: stretches of frames where all N animals are visible and apart.
+
+Inside such a stretch the N fragments present are N different animals, which is the label-free
+supervision identification relies on (negative pairs, the first training set).
+"""
+
+from __future__ import annotations
+
+import attrs
+import numpy as np
+
+from .fragments import Fragments
+
+MIN_IMAGES_TO_ACCUMULATE = 4
+
+
+@attrs.frozen
+class GlobalFragment:
+    """A maximal run of clean frames [start, stop) that share the same N fragments.
+
+    Attributes:
+        start: first frame of the run.
+        stop: frame after the last one.
+        fragments: (N,) int64 fragment ids, ascending.
+    """
+
+    start: int
+    stop: int
+    fragments: np.ndarray
+
+
+def clean_frames(blob_frame: np.ndarray, blob_is_individual: np.ndarray, number_of_frames: int,
+                 number_of_animals: int) -> np.ndarray:
+    """(number_of_frames,) bool: frames with exactly N blobs, all of them individuals."""
+    counts = np.bincount(blob_frame, minlength=number_of_frames)
+    crossings = np.bincount(blob_frame[~blob_is_individual], minlength=number_of_frames)
+    return (counts == number_of_animals) & (crossings == 0)
+
+
+def build_global_fragments(blob_frame: np.ndarray, fragments: Fragments, number_of_frames: int,
+                           number_of_animals: int) -> list[GlobalFragment]:
+    """All global fragments, in time order (none when N is unknown)."""
+    if number_of_animals <= 0 or len(blob_frame) == 0:
+        return []
+    individual = fragments.is_individual[fragments.of_blob]
+    clean = clean_frames(blob_frame, individual, number_of_frames, number_of_animals)
+    frames = np.flatnonzero(clean)
+    if len(frames) == 0:
+        return []
+    blob_clean = clean[blob_frame]
+    order = np.lexsort((fragments.of_blob[blob_clean], blob_frame[blob_clean]))
+    rows = fragments.of_blob[blob_clean][order].reshape(len(frames), number_of_animals)
+    same = np.zeros(len(frames), bool)
+    same[1:] = (np.diff(frames) == 1) & np.all(rows[1:] == rows[:-1], axis=1)
+    starts = np.flatnonzero(~same)
+    stops = np.concatenate([starts[1:], [len(frames)]])
+    return [GlobalFragment(int(frames[a]), int(frames[b - 1]) + 1, rows[a].copy()) for a, b in zip(starts, stops)]
+
+
+def is_accumulable(global_fragment: GlobalFragment, fragments: Fragments) -> bool:
+    """A global fragment can seed training when its shortest fragment has enough images."""
+    return bool(fragments.n_images[global_fragment.fragments].min() >= MIN_IMAGES_TO_ACCUMULATE)

@@ -1,0 +1,41 @@
+"""The one place that knows every adapter: wires them into the use cases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from dependency_injector import containers, providers
+
+from idtracker.adapters.events.structlog_sink import StructlogEventSink
+from idtracker.adapters.segmentation.opencv_image_tools import OpenCvImageTools
+from idtracker.adapters.segmentation.opencv_segmenter import segmenter_from_spec
+from idtracker.adapters.storage.session_folder import SessionFolder
+from idtracker.adapters.video.opencv_video import OpenCvVideoSource
+from idtracker.application.track_session import TrackSession
+
+
+class Container(containers.DeclarativeContainer):
+    """Adapters for a local run: OpenCV video, files on disk, structlog events."""
+
+    config = providers.Configuration()
+    events = providers.Singleton(
+        StructlogEventSink,
+        log_path=config.log_path.as_(Path),
+        console=config.console.as_(bool),
+    )
+    images = providers.Singleton(OpenCvImageTools)
+    track_session = providers.Factory(
+        TrackSession,
+        open_video=providers.Object(OpenCvVideoSource),
+        make_segmenter=providers.Object(segmenter_from_spec),
+        images=images,
+        open_store=providers.Object(SessionFolder),
+        events=events,
+    )
+
+
+def local_container(log_path: Path = Path("idtrackerai.log"), console: bool = True) -> Container:
+    """A container configured for a terminal run writing ``./idtrackerai.log``."""
+    container = Container()
+    container.config.from_dict({"log_path": str(log_path), "console": console})
+    return container
