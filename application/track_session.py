@@ -17,9 +17,9 @@ from idtracker.domain.area_model import classify_individuals
 from idtracker.domain.episodes import normalise_intervals, plan_episodes
 from idtracker.domain.fragments import Fragments, build_fragments
 from idtracker.domain.global_fragments import build_global_fragments, is_accumulable
-from idtracker.domain.linking import link_counts
 
 from . import events as ev
+from .compute_background import background_image
 from .data_policy import folders_to_remove
 from .errors import UserError
 from .identities import identification_unavailable, identities_single_animal, identities_without_identification
@@ -84,9 +84,8 @@ class TrackSession:
 
         with clock.stage("Crossing detection") as stage:
             blobs, links = segmented.blobs, segmented.links
-            n_prev, n_next = link_counts(links, len(blobs))
             per_frame = blobs.counts_per_frame(video.number_of_frames)[blobs.frame]
-            individual, area_model = classify_individuals(blobs.area, per_frame, settings.number_of_animals, n_prev, n_next)
+            individual, area_model = classify_individuals(blobs.area, per_frame, settings.number_of_animals)
             body_length = _median_body_length(blobs.extension(), per_frame, settings.number_of_animals)
         self.events.publish(ev.CrossingsDetected(body_length, int(individual.sum()), int((~individual).sum()),
                                                  "area model", stage["duration_s"]))
@@ -128,16 +127,7 @@ class TrackSession:
     def _background(self, settings: Settings, video: VideoSource, intervals, store: SessionStore) -> np.ndarray:
         t0 = time.perf_counter()
         stat = settings.background_subtraction_stat
-        if stat in ("median", "mean", "max", "min"):
-            frames = sample_frames(video, intervals, settings.number_of_frames_for_background)
-            background = self.images.background(frames, stat)
-            used = len(frames)
-        else:
-            background = self.images.read_gray_image(Path(stat))
-            used = 0
-            if background.shape != (video.height, video.width):
-                raise UserError(f"background_subtraction_stat: image {stat} is {background.shape[1]}x{background.shape[0]}, "
-                                f"the video is {video.width}x{video.height}")
+        background, used = background_image(video, self.images, stat, settings.number_of_frames_for_background, intervals)
         path = store.folder / "preprocessing" / "background.png"
         self.images.write_image(path, background)
         self.events.publish(ev.BackgroundComputed(stat, used, str(path), time.perf_counter() - t0))
@@ -180,18 +170,6 @@ class TrackSession:
         if settings.number_of_animals == 1:
             return identities_single_animal(n_blobs), 1, "single animal"
         raise identification_unavailable()
-
-
-def sample_frames(video: VideoSource, intervals: list[tuple[int, int]], count: int) -> list[np.ndarray]:
-    """``count`` gray frames evenly spaced over the tracked frames (unreadable ones dropped)."""
-    tracked = np.concatenate([np.arange(a, b) for a, b in intervals])
-    picks = np.unique(tracked[np.linspace(0, len(tracked) - 1, min(count, len(tracked))).round().astype(int)])
-    frames = []
-    for f in picks:
-        for _, gray in video.read_gray(int(f), int(f) + 1):
-            if gray is not None:
-                frames.append(gray)
-    return frames
 
 
 def _median_body_length(extension: np.ndarray, per_frame: np.ndarray, number_of_animals: int) -> float:

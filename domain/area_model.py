@@ -34,19 +34,17 @@ class AreaModel:
         return areas - self.median < SD_TOLERANCE * self.std
 
 
-def classify_individuals(areas: np.ndarray, blobs_in_frame: np.ndarray, number_of_animals: int,
-                         n_prev: np.ndarray, n_next: np.ndarray) -> tuple[np.ndarray, AreaModel]:
-    """Label each blob individual (True) or crossing (False) from its area and its links.
+def classify_individuals(areas: np.ndarray, blobs_in_frame: np.ndarray,
+                         number_of_animals: int) -> tuple[np.ndarray, AreaModel]:
+    """Label each blob individual (True) or crossing (False) from its area.
 
     A blob is an individual when its frame holds exactly N separate blobs, or when its area fits one
-    animal. A blob that seems too large is a crossing; so is a blob that merges or splits
-    (several links on one side) unless its area is clearly that of one animal and its frame is clean.
+    animal; a blob too large for one animal is a crossing.
 
     Args:
         areas: (n,) float64 blob areas.
         blobs_in_frame: (n,) number of blobs in each blob's frame.
         number_of_animals: N, or 0 when unknown.
-        n_prev, n_next: (n,) link counts towards the previous and next frames.
     """
     model = AreaModel.fit(areas, blobs_in_frame, number_of_animals)
     clean_frame = (blobs_in_frame == number_of_animals) if number_of_animals > 0 else np.zeros(len(areas), bool)
