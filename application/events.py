@@ -122,3 +122,29 @@ class WarningRaised(Event):
     @property
     def level(self) -> str:
         return "warning"
+
+
+@attrs.frozen
+class IdentificationImagesBuilt(Event):
+    number_of_images: int
+    image_size: int
+    resolution_reduction: float
+    duration_s: float
+
+
+@attrs.frozen
+class AccumulationStepFinished(Event):
+    step: int
+    training_images: int
+    new_global_fragments: int
+    labelled_fragments: int
+    ratio_accumulated_images: float
+    validation_accuracy: float
+    duration_s: float
+
+
+@attrs.frozen
+class ResidualFragmentsAssigned(Event):
+    fragments: int
+    unassigned: int
+    duration_s: float

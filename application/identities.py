@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-
 from idtracker.domain.fragments import Fragments
 from idtracker.domain.slots import assign_slots
-
-from .errors import UserError
 
 
 def identities_without_identification(fragments: Fragments) -> tuple[np.ndarray, int]:
@@ -24,10 +21,3 @@ def identities_without_identification(fragments: Fragments) -> tuple[np.ndarray,
 def identities_single_animal(number_of_blobs: int) -> np.ndarray:
     """With one animal every blob is that animal: identity 1, no network needed."""
     return np.ones(number_of_blobs, np.int64)
-
-
-def identification_unavailable() -> UserError:
-    """The error for two or more animals with identities, which need the identification stage."""
-    return UserError(
-        "track_wo_identities: identification of several animals is not available in this version of "
-        "idtracker yet; set track_wo_identities = true (or --track_wo_identities true)")

@@ -82,3 +82,26 @@ class ImageTools(Protocol):
         ...
 
     def write_image(self, path: Path, image: np.ndarray) -> None: ...
+
+
+class IdentityClassifier(Protocol):
+    """A network that learns identities from labelled images and scores new ones.
+
+    ``fit`` continues from the current weights, so each accumulation step refines the last.
+    """
+
+    def fit(self, images: np.ndarray, labels: np.ndarray) -> dict:
+        """Train on uint8 (n, S, S) images with 0-based int labels; returns figures (epochs, accuracy)."""
+        ...
+
+    def log_proba(self, images: np.ndarray) -> np.ndarray:
+        """(n, N) float64 log-probabilities of each identity."""
+        ...
+
+
+class IdentificationImages(Protocol):
+    """Builds the identification image of every blob from the segmentation's crops."""
+
+    def build(self, segmented, size: int, scale: float, workers: int, folder: Path | None) -> np.ndarray:
+        """uint8 (n_blobs, size, size); also written per episode under ``folder`` when given."""
+        ...

@@ -17,7 +17,6 @@ from typing import Protocol, TypeVar
 
 import attrs
 import numpy as np
-
 from idtracker.domain.blobs import BlobTable
 from idtracker.domain.episodes import Episode
 from idtracker.domain.linking import overlapping_pairs

@@ -98,3 +98,21 @@ class Settings:
 def parameter_names() -> list[str]:
     """Names of every settable parameter, in help order."""
     return [f.name for f in attrs.fields(Settings)]
+
+
+def dump_settings(settings: Settings) -> dict[str, object]:
+    """Plain values for ``session.json`` or a TOML file: paths as text, unset as ``''``, no tuples.
+
+    The result loads back to equal settings with the TOML loader's ``structure_settings``.
+    """
+    return {field.name: _plain(getattr(settings, field.name)) for field in attrs.fields(Settings)}
+
+
+def _plain(value: object) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, list | tuple):
+        return [_plain(item) for item in value]
+    return value

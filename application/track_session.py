@@ -12,7 +12,6 @@ from pathlib import Path
 
 import attrs
 import numpy as np
-
 from idtracker.domain.area_model import classify_individuals
 from idtracker.domain.episodes import normalise_intervals, plan_episodes
 from idtracker.domain.fragments import Fragments, build_fragments
@@ -22,11 +21,12 @@ from . import events as ev
 from .compute_background import background_image
 from .data_policy import folders_to_remove
 from .errors import UserError
-from .identities import identification_unavailable, identities_single_animal, identities_without_identification
+from .identification_stage import IdentificationStage, IdentityResult
+from .identities import identities_single_animal, identities_without_identification
 from .ports import EventSink, ImageTools, SessionStore, VideoSource
 from .segmentation import EpisodeSegmenter, SegmentedVideo, SegmenterSpec, number_of_workers, parallel_map, stitch
 from .session_setup import check_intervals, check_required, package_version, session_folder
-from .settings import Settings
+from .settings import Settings, dump_settings
 from .stage_clock import StageClock
 from .trajectory_output import trajectories_output
 
@@ -51,6 +51,7 @@ class TrackSession:
     images: ImageTools
     open_store: Callable[[Path], SessionStore]
     events: EventSink
+    identification: IdentificationStage
 
     def __call__(self, settings: Settings) -> SessionResult:
         check_required(settings)
@@ -74,7 +75,7 @@ class TrackSession:
         }
         self.events.publish(ev.SessionStarted(
             settings.session_name, str(store.folder), tuple(str(p) for p in settings.video_paths),
-            video.number_of_frames, len(episodes), workers, _jsonable_settings(settings)))
+            video.number_of_frames, len(episodes), workers, dump_settings(settings)))
 
         with clock.stage("Animal detection"):
             t0 = time.perf_counter()
@@ -98,19 +99,24 @@ class TrackSession:
             len(global_fragments), sum(is_accumulable(g, fragments) for g in global_fragments), stage["duration_s"]))
 
         with clock.stage("Tracking") as stage:
-            identities, n_ids, method = self._identify(settings, fragments, len(blobs))
-        self.events.publish(ev.IdentitiesAssigned(method, n_ids, 1.0, stage["duration_s"]))
+            ids = self._identify(settings, segmented, fragments, global_fragments, body_length, workers, store.folder)
+        self.events.publish(ev.IdentitiesAssigned(ids.method, ids.number_of_identities, ids.estimated_accuracy,
+                                                  stage["duration_s"]))
 
         with clock.stage("Trajectories creation") as stage:
-            data = trajectories_output(info, settings, blobs, identities, n_ids, body_length, estimated_accuracy=1.0)
+            identities, n_ids = ids.identities, ids.number_of_identities
+            data = trajectories_output(info, settings, blobs, identities, n_ids, body_length,
+                                       ids.estimated_accuracy, ids.probabilities)
             files = store.write_trajectories(data, list(settings.trajectories_formats))
             store.write_arrays("preprocessing/blobs.npz", _blob_arrays(segmented, individual, fragments, identities))
         self.events.publish(ev.TrajectoriesWritten(tuple(settings.trajectories_formats), str(store.folder / "trajectories"),
                                                    data["fraction_identified"], stage["duration_s"]))
 
         info.update(median_body_length=body_length, area_model={"median": area_model.median, "std": area_model.std},
-                    number_of_identities=n_ids, estimated_accuracy=1.0, timers=clock.timers)
-        store.write_json("session.json", {**_jsonable_settings(settings), **info})
+                    number_of_identities=n_ids, estimated_accuracy=ids.estimated_accuracy,
+                    id_image_size=ids.image_size, resolution_reduction=ids.resolution_reduction,
+                    ratio_accumulated_images=ids.ratio_accumulated, timers=clock.timers)
+        store.write_json("session.json", {**dump_settings(settings), **info})
         removed = tuple(f for f in folders_to_remove(settings.data_policy) if store.remove(f))
         self.events.publish(ev.DataPolicyApplied(settings.data_policy, removed))
         return SessionResult(store.folder, files, n_ids, data["fraction_identified"], {})
@@ -163,13 +169,15 @@ class TrackSession:
             raise UserError(f"check_segmentation: {len(too_many)} frames have more blobs than animals "
                             f"({_short_list(too_many)}); adjust intensity_ths, area_ths or roi_list")
 
-    def _identify(self, settings: Settings, fragments: Fragments, n_blobs: int) -> tuple[np.ndarray, int, str]:
+    def _identify(self, settings: Settings, segmented: SegmentedVideo, fragments: Fragments, global_fragments,
+                  body_length: float, workers: int, folder: Path) -> IdentityResult:
         if settings.track_wo_identities:
             identities, n_slots = identities_without_identification(fragments)
-            return identities, n_slots, "without identities"
+            return IdentityResult(identities, None, n_slots, 1.0, None, None, None, "without identities")
         if settings.number_of_animals == 1:
-            return identities_single_animal(n_blobs), 1, "single animal"
-        raise identification_unavailable()
+            return IdentityResult(identities_single_animal(len(segmented.blobs)), None, 1, 1.0, None, None, None,
+                                  "single animal")
+        return self.identification(settings, segmented, fragments, global_fragments, body_length, workers, folder)
 
 
 def _median_body_length(extension: np.ndarray, per_frame: np.ndarray, number_of_animals: int) -> float:
@@ -185,18 +193,6 @@ def _blob_arrays(segmented: SegmentedVideo, individual: np.ndarray, fragments: F
         "contour_points": b.contour_points, "contour_offsets": b.contour_offsets, "links": segmented.links,
         "is_individual": individual, "fragment": fragments.of_blob, "identity": identities,
     }
-
-
-def _jsonable_settings(settings: Settings) -> dict:
-    out = {}
-    for field in attrs.fields(Settings):
-        value = getattr(settings, field.name)
-        if isinstance(value, Path):
-            value = str(value)
-        elif isinstance(value, (list, tuple)):
-            value = [str(v) if isinstance(v, Path) else (list(v) if isinstance(v, tuple) else v) for v in value]
-        out[field.name] = value
-    return out
 
 
 def _short_list(frames: np.ndarray, limit: int = 25) -> str:

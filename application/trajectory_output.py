@@ -1,13 +1,13 @@
-"""The trajectories dict, key for key as idtracker.ai writes it, so analysis scripts keep working."""
+"""The trajectories dict of a session, from its identified blobs (idtracker.ai's keys and types)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import numpy as np
-
 from idtracker.domain.blobs import BlobTable
-from idtracker.domain.trajectories import area_statistics, fraction_identified, positions_by_identity, values_by_identity
+from idtracker.domain.trajectories import area_statistics, positions_by_identity, values_by_identity
+from idtracker.domain.trajectory_record import trajectories_dict
 
 from .settings import Settings
 
@@ -16,7 +16,7 @@ def trajectories_output(info: dict, settings: Settings, blobs: BlobTable, identi
                         body_length: float, estimated_accuracy: float | None,
                         id_probabilities: np.ndarray | None = None, silhouette_score: float | None = None,
                         fragment_connectivity: float | None = None) -> dict:
-    """Build the output dict (keys in idtracker.ai's order).
+    """Build the output dict.
 
     Args:
         info: session facts (version, width, height, frames_per_second, number_of_frames).
@@ -28,22 +28,17 @@ def trajectories_output(info: dict, settings: Settings, blobs: BlobTable, identi
     probs = np.full(len(blobs), np.nan) if id_probabilities is None else id_probabilities
     prob = values_by_identity(frames, n_ids, blobs.frame, identities, probs)
     prob[np.isnan(trajectories[..., 0])] = 0.0
-    return {
-        "trajectories": trajectories,
-        "id_probabilities": prob[..., None],
-        "version": info["version"],
-        "height": int(info["height"]),
-        "width": int(info["width"]),
-        "video_paths": [str(Path(p).resolve()) for p in settings.video_paths],
-        "frames_per_second": float(info["frames_per_second"]),
-        "body_length": float(body_length),
-        "estimated_accuracy": estimated_accuracy,
-        "areas": area_statistics(values_by_identity(frames, n_ids, blobs.frame, identities, blobs.area)),
-        "setup_points": {},
-        "identities_labels": [str(i + 1) for i in range(n_ids)],
-        "identities_groups": {},
-        "length_unit": None,
-        "silhouette_score": silhouette_score,
-        "fragment_connectivity": fragment_connectivity,
-        "fraction_identified": fraction_identified(trajectories),
-    }
+    return trajectories_dict(
+        trajectories=trajectories,
+        id_probabilities=prob[..., None],
+        version=info["version"],
+        height=info["height"],
+        width=info["width"],
+        video_paths=[str(Path(p).resolve()) for p in settings.video_paths],
+        frames_per_second=info["frames_per_second"],
+        body_length=body_length,
+        estimated_accuracy=estimated_accuracy,
+        areas=area_statistics(values_by_identity(frames, n_ids, blobs.frame, identities, blobs.area)),
+        silhouette_score=silhouette_score,
+        fragment_connectivity=fragment_connectivity,
+    )

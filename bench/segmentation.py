@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 
 import cv2
-
 from idtracker.adapters.segmentation.opencv_segmenter import segmenter_from_spec
 from idtracker.adapters.video.opencv_video import OpenCvVideoSource
 from idtracker.application.segmentation import SegmenterSpec, parallel_map, stitch

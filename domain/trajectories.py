@@ -39,7 +39,3 @@ def area_statistics(areas_by_identity: np.ndarray) -> dict[str, np.ndarray]:
             "std": np.nanstd(areas_by_identity, axis=0),
         }
 
-
-def fraction_identified(trajectories: np.ndarray) -> float:
-    """Fraction of finite (x, y) entries over all frames and identities."""
-    return float(np.isfinite(trajectories).mean()) if trajectories.size else 0.0

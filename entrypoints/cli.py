@@ -14,11 +14,20 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import attrs
-
 from idtracker.application.errors import UserError
 from idtracker.application.session_setup import package_version
-from idtracker.application.settings import (ADVANCED, BACKGROUND, CHECKS, CONTRASTIVE, GENERAL, OUTPUT, PARALLEL,
-                                            REMOVED_PARAMETERS, TRANSFER, Settings)
+from idtracker.application.settings import (
+    ADVANCED,
+    BACKGROUND,
+    CHECKS,
+    CONTRASTIVE,
+    GENERAL,
+    OUTPUT,
+    PARALLEL,
+    REMOVED_PARAMETERS,
+    TRANSFER,
+    Settings,
+)
 
 DEPRECATED = "Deprecated"
 #: Help groups in the order ``idtrackerai -h`` shows them.

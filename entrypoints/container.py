@@ -5,13 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 
 from dependency_injector import containers, providers
-
 from idtracker.adapters.events.structlog_sink import StructlogEventSink
+from idtracker.adapters.identification.id_images import OpenCvIdentificationImages
 from idtracker.adapters.segmentation.opencv_image_tools import OpenCvImageTools
 from idtracker.adapters.segmentation.opencv_segmenter import segmenter_from_spec
 from idtracker.adapters.storage.session_folder import SessionFolder
 from idtracker.adapters.video.opencv_video import OpenCvVideoSource
+from idtracker.application.identification_stage import IdentificationStage
+from idtracker.application.settings import Settings
 from idtracker.application.track_session import TrackSession
+
+
+def torch_classifier(image_size: int, n_classes: int, settings: Settings):
+    """The identity CNN; torch is imported only when a session needs identities."""
+    from idtracker.adapters.identification.torch_classifier import TorchIdentityClassifier
+
+    return TorchIdentityClassifier(image_size, n_classes, settings.device, compile=settings.torch_compile)
 
 
 class Container(containers.DeclarativeContainer):
@@ -24,6 +33,12 @@ class Container(containers.DeclarativeContainer):
         console=config.console.as_(bool),
     )
     images = providers.Singleton(OpenCvImageTools)
+    identification = providers.Factory(
+        IdentificationStage,
+        id_images=providers.Factory(OpenCvIdentificationImages),
+        make_classifier=providers.Object(torch_classifier),
+        events=events,
+    )
     track_session = providers.Factory(
         TrackSession,
         open_video=providers.Object(OpenCvVideoSource),
@@ -31,6 +46,7 @@ class Container(containers.DeclarativeContainer):
         images=images,
         open_store=providers.Object(SessionFolder),
         events=events,
+        identification=identification,
     )
 
 

@@ -10,8 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from idtracker.adapters.storage.trajectory_files import (FORMATS, find_trajectories, read_trajectories,
-                                                         write_trajectories)
+from idtracker.adapters.storage.trajectory_files import FORMATS, find_trajectories, read_trajectories, write_trajectories
 from idtracker.application.errors import UserError
 
 

@@ -5,9 +5,8 @@ import sys
 from importlib.metadata import version
 from pathlib import Path
 
-import pytest
-
 import idtracker.entrypoints.app
+import pytest
 from idtracker.application.errors import UserError
 from idtracker.application.settings import REMOVED_PARAMETERS, Settings, parameter_names
 from idtracker.entrypoints.cli import GROUPS, build_settings, main

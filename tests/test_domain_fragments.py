@@ -1,7 +1,6 @@
 """Fragments, global fragments and slots built from hand-made blob tables."""
 
 import numpy as np
-
 from idtracker.domain.fragments import build_fragments
 from idtracker.domain.global_fragments import build_global_fragments, is_accumulable
 from idtracker.domain.slots import assign_slots

@@ -1,7 +1,6 @@
 """Episodes, overlap linking and the area model on small arrays."""
 
 import numpy as np
-
 from idtracker.domain.area_model import classify_individuals
 from idtracker.domain.episodes import normalise_intervals, plan_episodes, tracked_frames_mask
 from idtracker.domain.linking import overlapping_pairs

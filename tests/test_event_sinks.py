@@ -9,7 +9,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from idtracker.adapters.events.memory_sink import InMemoryEventSink, ProgressBlock
 from idtracker.adapters.events.structlog_sink import StructlogEventSink, format_duration
 from idtracker.application.events import (

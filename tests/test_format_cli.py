@@ -7,7 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from idtracker.adapters.storage.trajectory_files import read_trajectories, trajectories_dict, write_trajectories
 from idtracker.entrypoints.format_cli import main
 

@@ -2,7 +2,6 @@
 
 import numpy as np
 import pytest
-
 from idtracker.adapters.segmentation.roi_mask import roi_mask
 from idtracker.application.errors import UserError
 from idtracker.application.settings_validation import parse_rois

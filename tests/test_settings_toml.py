@@ -6,11 +6,9 @@ import tomllib
 from pathlib import Path
 
 import pytest
-
-from idtracker.adapters.config.toml_settings import (MAX_TOML_BYTES, dump_settings, load_toml, merge,
-                                                     structure_settings)
+from idtracker.adapters.config.toml_settings import MAX_TOML_BYTES, load_toml, merge, structure_settings
 from idtracker.application.errors import UserError
-from idtracker.application.settings import Settings
+from idtracker.application.settings import Settings, dump_settings
 
 # The seed documentation's "File example": every parameter at its default.
 SEED_EXAMPLE = """\

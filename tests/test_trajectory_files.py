@@ -10,10 +10,15 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-
 from idtracker.adapters.storage import trajectory_binary
-from idtracker.adapters.storage.trajectory_files import (FORMATS, TRAJECTORY_KEYS, find_trajectories,
-                                                         read_trajectories, trajectories_dict, write_trajectories)
+from idtracker.adapters.storage.trajectory_files import (
+    FORMATS,
+    TRAJECTORY_KEYS,
+    find_trajectories,
+    read_trajectories,
+    trajectories_dict,
+    write_trajectories,
+)
 from idtracker.application.errors import UserError
 
 REFERENCE = Path("/work/shared/data/reference/test_A")

@@ -18,7 +18,6 @@ from pathlib import Path
 import attrs
 import cattrs
 from cattrs.errors import ClassValidationError
-
 from idtracker.application.errors import UserError
 from idtracker.application.settings import BACKGROUND_STATS, REMOVED_PARAMETERS, Settings, parameter_names
 from idtracker.application.settings_validation import check_settings
@@ -87,14 +86,6 @@ def structure_settings(params: Mapping[str, object]) -> Settings:
         raise _type_error(error, values) from None
     check_settings(settings)
     return settings
-
-
-def dump_settings(settings: Settings) -> dict[str, object]:
-    """Plain values for ``session.json`` or a TOML file: paths as text, unset as ``''``, no tuples.
-
-    The result loads back to equal settings with :func:`structure_settings`.
-    """
-    return {field.name: _plain(getattr(settings, field.name)) for field in attrs.fields(Settings)}
 
 
 def _read_text(path: Path) -> str:
@@ -217,16 +208,6 @@ def _expected(field: attrs.Attribute) -> str:
         nargs = field.metadata["nargs"]
         text = one if nargs is None else f"a list of two {many}" if nargs == 2 else f"a list of {many}"
     return text + (" (or '' to leave it unset)" if field.default is None else "")
-
-
-def _plain(value: object) -> object:
-    if value is None:
-        return ""
-    if isinstance(value, Path):
-        return str(value)
-    if isinstance(value, list | tuple):
-        return [_plain(item) for item in value]
-    return value
 
 
 def _to_bool(value: object, _: type) -> bool:

@@ -11,7 +11,6 @@ from contextlib import contextmanager
 from typing import TypeVar
 
 import attrs
-
 from idtracker.application.events import Event
 
 E = TypeVar("E", bound=Event)

@@ -23,6 +23,7 @@ from typing import Any, NoReturn, TextIO
 import attrs
 import numpy as np
 import structlog
+from idtracker.application.events import Event, SessionStarted
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -36,8 +37,6 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 from rich.text import Text
-
-from idtracker.application.events import Event, SessionStarted
 
 _LEVELS = ("debug", "info", "warning", "error", "critical")
 _LEVEL_STYLES = {

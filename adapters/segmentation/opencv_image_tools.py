@@ -7,7 +7,6 @@ from pathlib import Path
 
 import cv2
 import numpy as np
-
 from idtracker.adapters.segmentation.roi_mask import roi_mask
 from idtracker.application.errors import UserError
 

@@ -13,13 +13,13 @@ from pathlib import Path
 import attrs
 import cv2
 import numpy as np
-
 from idtracker.adapters.storage.bbox_images import write_bbox_images
 from idtracker.adapters.video.opencv_video import OpenCvVideoSource
 from idtracker.application.segmentation import BorderFrame, EpisodeBlobs, SegmenterSpec
 from idtracker.domain.blobs import BlobTable
 from idtracker.domain.episodes import Episode
 from idtracker.domain.linking import overlapping_pairs
+
 
 def foreground_threshold(intensity_ths: tuple[float, float]) -> float:
     """Background-difference threshold: the first value, or the second when the first is 0."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
-
 from idtracker.application.settings_validation import parse_rois
 from idtracker.domain.roi import EllipseRoi, Roi
 

@@ -9,7 +9,6 @@ import shutil
 from pathlib import Path
 
 import numpy as np
-
 from idtracker.adapters.storage.trajectory_files import write_trajectories
 
 

@@ -3,7 +3,7 @@
 Writing goes through one entry point, :func:`write_trajectories`, so the tracking use case and
 ``idtrackerai_format`` produce identical files. Reading accepts what idtracker.ai's own loader
 accepts (a file, a ``*_csv`` folder, a trajectories folder or a session folder) and always
-returns the dict of :mod:`.trajectory_dict`, so conversions between formats are lossless up to
+returns the dict of :mod:`idtracker.domain.trajectory_record`, so conversions between formats are lossless up to
 the precision a text format prints (see :mod:`.trajectory_tables`).
 """
 
@@ -15,11 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from idtracker.application.errors import UserError
+from idtracker.domain.trajectory_record import TRAJECTORY_KEYS, from_mapping, trajectories_dict
 
 from .trajectory_binary import read_h5, read_npy, read_pickle, write_h5, write_npy, write_pickle
-from .trajectory_dict import TRAJECTORY_KEYS, from_mapping, trajectories_dict
-from .trajectory_tables import (read_csv_folder, read_parquet, read_tidy_csv, write_csv_folder, write_parquet,
-                                write_tidy_csv)
+from .trajectory_tables import read_csv_folder, read_parquet, read_tidy_csv, write_csv_folder, write_parquet, write_tidy_csv
 
 __all__ = ["FORMATS", "TRAJECTORY_KEYS", "find_trajectories", "read_trajectories", "trajectories_dict",
            "write_trajectories"]

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .atomic_file import atomic_target
-from .trajectory_dict import attributes_json
+from .trajectory_attributes import attributes_json
 
 TIDY_ATTRIBUTES = "attributes_tidy.json"
 TIDY_COLUMNS = ("frame", "time", "individual", "x", "y", "probability")

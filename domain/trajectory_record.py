@@ -1,4 +1,4 @@
-"""The trajectories dict of idtracker.ai, built and normalised so every file format round-trips it.
+"""The trajectories record of idtracker.ai, built and normalised so every file format round-trips it.
 
 Analysis scripts written for idtracker.ai index this dict by key and rely on its dtypes, so the
 key order, the array shapes and the scalar types are fixed here once and every reader passes
@@ -7,7 +7,6 @@ what it parsed through :func:`from_mapping`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -87,19 +86,6 @@ def from_mapping(mapping: Mapping[str, Any]) -> dict[str, Any]:
     if missing:
         raise ValueError(f"missing keys {', '.join(missing)}")
     return trajectories_dict(**{key: mapping[key] for key in TRAJECTORY_KEYS if key in mapping})
-
-
-def attributes_json(data: Mapping[str, Any], exclude: Iterable[str]) -> str:
-    """The keys not stored as tables, as the indented JSON idtracker.ai writes (arrays as lists)."""
-    skipped = set(exclude)
-    attributes = {key: value for key, value in data.items() if key not in skipped}
-    return json.dumps(attributes, indent=4, default=_json_default)
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.ndarray | np.generic):
-        return value.tolist()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
 def _probabilities(id_probabilities: np.ndarray | None, positions: np.ndarray) -> np.ndarray:

@@ -1,0 +1,75 @@
+"""The identification stage of a session: images, then identities for every individual fragment."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import attrs
+import numpy as np
+from idtracker.domain.fragments import Fragments
+from idtracker.domain.global_fragments import GlobalFragment, is_accumulable
+from idtracker.domain.id_image_geometry import id_image_geometry
+
+from . import events as ev
+from .accumulation import Accumulation
+from .errors import UserError
+from .ports import EventSink, IdentificationImages, IdentityClassifier
+from .segmentation import SegmentedVideo
+from .settings import Settings
+
+
+@attrs.frozen
+class IdentityResult:
+    """Per-blob identities (1-based, 0 = none) and what the output files report about them."""
+
+    identities: np.ndarray
+    probabilities: np.ndarray | None
+    number_of_identities: int
+    estimated_accuracy: float | None
+    image_size: int | None
+    resolution_reduction: float | None
+    ratio_accumulated: float | None
+    method: str
+
+
+@attrs.define
+class IdentificationStage:
+    """Builds identification images and runs the accumulation protocol."""
+
+    id_images: IdentificationImages
+    make_classifier: Callable[[int, int, Settings], IdentityClassifier]
+    events: EventSink
+
+    def __call__(self, settings: Settings, segmented: SegmentedVideo, fragments: Fragments,
+                 global_fragments: list[GlobalFragment], body_length: float, workers: int,
+                 session_folder: Path) -> IdentityResult:
+        n = settings.number_of_animals
+        if not any(is_accumulable(g, fragments) for g in global_fragments):
+            raise UserError(f"number_of_animals: no stretch of frames shows {n} separate animals for 4 frames or "
+                            "more, so identities cannot be learnt; check number_of_animals and the thresholds")
+        t0 = time.perf_counter()
+        size, scale = id_image_geometry(body_length, settings.id_image_size, settings.resolution_reduction)
+        images = self.id_images.build(segmented, size, scale, workers, session_folder / "identification_images")
+        self.events.publish(ev.IdentificationImagesBuilt(len(images), size, scale, time.perf_counter() - t0))
+
+        blob_individual = fragments.is_individual[fragments.of_blob]
+        blobs = np.flatnonzero(blob_individual)
+        accumulation = Accumulation(self.make_classifier(size, n, settings), self.events,
+                                    settings.threshold_early_stop_accumulation, settings.maximal_images_per_animal)
+        result = accumulation(images[blobs], fragments.of_blob[blobs], fragments, global_fragments, n)
+
+        labels = result.labels[fragments.of_blob]
+        identities = np.where(blob_individual & (labels >= 0), labels + 1, 0).astype(np.int64)
+        probabilities = np.full(len(identities), np.nan)
+        labelled = labels[blobs] >= 0
+        probabilities[blobs[labelled]] = np.exp(result.image_log_proba[np.flatnonzero(labelled), labels[blobs][labelled]])
+        return IdentityResult(identities, probabilities, n, _estimated_accuracy(fragments, result.fragment_probability),
+                              size, scale, result.ratio_accumulated, "accumulation")
+
+
+def _estimated_accuracy(fragments: Fragments, probability: np.ndarray) -> float:
+    """Image-weighted mean posterior of the individual fragments' identities."""
+    weights = fragments.n_images * fragments.is_individual
+    return float((probability * weights).sum() / max(weights.sum(), 1))

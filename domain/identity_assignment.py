@@ -1,0 +1,130 @@
+"""Turning per-image identity probabilities into one identity per fragment.
+
+Decisions are made per fragment, never per image: a fragment's evidence is the sum of its
+images' log-probabilities, so a 50-image fragment at 80 % image accuracy is decided with near
+certainty. Fragments alive at the same time must get different identities.
+
+Identities here are 0-based labels; -1 means "not assigned".
+"""
+
+from __future__ import annotations
+
+import heapq
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from .coexistence import Coexistence
+from .global_fragments import GlobalFragment
+
+LOG_PROB_FLOOR = -8.0
+
+
+def fragment_evidence(log_probs: np.ndarray, image_fragment: np.ndarray, number_of_fragments: int) -> np.ndarray:
+    """(F, N) summed log-probabilities of each fragment's images (floored, so one bad image cannot veto)."""
+    evidence = np.zeros((number_of_fragments, log_probs.shape[1]))
+    np.add.at(evidence, image_fragment, np.maximum(log_probs, LOG_PROB_FLOOR))
+    return evidence
+
+
+def excluded_identities(fragment: int, labels: np.ndarray, coexistence: Coexistence) -> np.ndarray:
+    """Labels already taken by fragments coexisting with ``fragment``."""
+    taken = labels[coexistence.neighbours(fragment)]
+    return np.unique(taken[taken >= 0])
+
+
+def _margin(scores: np.ndarray) -> tuple[int, float]:
+    """(best index, best minus runner-up); infinite margin when only one option is left."""
+    finite = np.isfinite(scores)
+    if not finite.any():
+        return -1, -np.inf
+    best = int(np.argmax(scores))
+    if finite.sum() == 1:
+        return best, np.inf
+    second = np.partition(scores[finite], -2)[-2]
+    return best, float(scores[best] - second)
+
+
+def accept_global_fragment(gf: GlobalFragment, labels: np.ndarray, evidence: np.ndarray,
+                           coexistence: Coexistence, min_margin: float) -> dict[int, int]:
+    """New labels for a global fragment's unlabelled fragments, or {} if they are not sure.
+
+    The N fragments of a global fragment are N different animals: the unlabelled ones get the
+    free identities by a one-to-one assignment on their evidence. The result is accepted only if
+    every fragment's assigned identity is also its own best allowed choice by at least
+    ``min_margin`` (log-likelihood) and no fragment coexisting with it already holds it.
+    """
+    free = [int(f) for f in gf.fragments if labels[f] < 0]
+    if not free:
+        return {}
+    taken = {int(labels[f]) for f in gf.fragments if labels[f] >= 0}
+    ids = np.array([i for i in range(evidence.shape[1]) if i not in taken])
+    if len(ids) < len(free):
+        return {}
+    rows, cols = linear_sum_assignment(-evidence[np.ix_(free, ids)])
+    proposal = {}
+    for r, c in zip(rows, cols):
+        f, identity = free[r], int(ids[c])
+        scores = evidence[f].copy()
+        scores[excluded_identities(f, labels, coexistence)] = -np.inf
+        best, margin = _margin(scores)
+        if best != identity or margin < min_margin:
+            return {}
+        proposal[f] = identity
+    return proposal
+
+
+def assign_residual(labels: np.ndarray, evidence: np.ndarray, candidates: np.ndarray,
+                    coexistence: Coexistence) -> np.ndarray:
+    """Label the remaining fragments, surest first, never repeating a coexisting identity.
+
+    A priority queue keyed on each fragment's margin (best minus runner-up allowed identity) is
+    updated lazily: assigning a fragment only re-scores its unlabelled neighbours. A fragment
+    with no identity left stays -1.
+
+    Args:
+        labels: (F,) current labels (-1 unassigned); not modified.
+        evidence: (F, N) fragment evidence.
+        candidates: fragment ids to label (the unlabelled individual ones).
+        coexistence: adjacency between fragments.
+    """
+    labels = labels.copy()
+    version = np.zeros(len(labels), np.int64)
+    heap: list[tuple[float, int, int, int]] = []
+
+    def push(f: int) -> None:
+        scores = evidence[f].copy()
+        scores[excluded_identities(f, labels, coexistence)] = -np.inf
+        best, margin = _margin(scores)
+        heapq.heappush(heap, (-margin, int(f), int(version[f]), best))
+
+    for f in candidates:
+        if labels[f] < 0:
+            push(int(f))
+    while heap:
+        _, f, v, best = heapq.heappop(heap)
+        if v != version[f] or labels[f] >= 0:
+            continue
+        labels[f] = best
+        if best < 0:
+            continue
+        for g in coexistence.neighbours(f):
+            if labels[g] < 0:
+                version[g] += 1
+                push(int(g))
+    return labels
+
+
+def identity_probability(labels: np.ndarray, evidence: np.ndarray, coexistence: Coexistence,
+                         fragments: np.ndarray) -> np.ndarray:
+    """(len(fragments),) posterior of each fragment's label among the identities left to it."""
+    out = np.zeros(len(fragments))
+    for k, f in enumerate(fragments):
+        if labels[f] < 0:
+            continue
+        scores = evidence[f].copy()
+        scores[excluded_identities(f, labels, coexistence)] = -np.inf
+        scores -= scores.max()
+        p = np.exp(scores)
+        out[k] = p[labels[f]] / p.sum()
+    return out
