@@ -11,6 +11,7 @@ import attrs
 import numpy as np
 
 SD_TOLERANCE = 4.0
+MIN_RELATIVE_STD = 0.05
 
 
 @attrs.frozen
@@ -30,8 +31,13 @@ class AreaModel:
         return cls(float(np.median(sample)), float(np.std(sample)))
 
     def seems_individual(self, areas: np.ndarray) -> np.ndarray:
-        """(n,) bool: areas not larger than ``SD_TOLERANCE`` standard deviations over the median."""
-        return areas - self.median < SD_TOLERANCE * self.std
+        """(n,) bool: areas not larger than ``SD_TOLERANCE`` standard deviations over the median.
+
+        The deviation is floored at ``MIN_RELATIVE_STD`` of the median: rendered or very uniform
+        animals can have almost no spread, and one animal must never look like a crossing.
+        """
+        std = max(self.std, MIN_RELATIVE_STD * self.median)
+        return areas - self.median <= SD_TOLERANCE * std
 
 
 def classify_individuals(areas: np.ndarray, blobs_in_frame: np.ndarray,
