@@ -55,5 +55,5 @@ def test_large_blob_is_a_crossing_by_area():
 
 def test_uniform_animals_are_individuals_even_with_zero_area_spread():
     areas = np.array([150.0, 150.0, 150.0, 300.0])
-    individual, _ = classify_individuals(areas, np.array([2, 2, 2, 2]), 3)
+    individual, _ = classify_individuals(areas, np.array([3, 3, 3, 2]), 3)
     assert individual.tolist() == [True, True, True, False]
