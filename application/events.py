@@ -148,3 +148,10 @@ class ResidualFragmentsAssigned(Event):
     fragments: int
     unassigned: int
     duration_s: float
+
+
+@attrs.frozen
+class CrossingsResolved(Event):
+    placements: int
+    positions: int
+    duration_s: float

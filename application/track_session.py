@@ -13,6 +13,7 @@ from pathlib import Path
 import attrs
 import numpy as np
 from idtracker.domain.area_model import classify_individuals
+from idtracker.domain.crossing_resolution import follow_identities, split_positions
 from idtracker.domain.episodes import normalise_intervals, plan_episodes
 from idtracker.domain.fragments import Fragments, build_fragments
 from idtracker.domain.global_fragments import build_global_fragments, is_accumulable
@@ -93,6 +94,7 @@ class TrackSession:
 
         with clock.stage("Fragmentation") as stage:
             fragments = build_fragments(blobs.frame, links, individual)
+            individual_blobs = fragments.is_individual[fragments.of_blob]
             global_fragments = build_global_fragments(blobs.frame, fragments, video.number_of_frames, settings.number_of_animals)
         self.events.publish(ev.FragmentsBuilt(
             len(fragments), int(fragments.is_individual.sum()), int((~fragments.is_individual).sum()),
@@ -103,10 +105,17 @@ class TrackSession:
         self.events.publish(ev.IdentitiesAssigned(ids.method, ids.number_of_identities, ids.estimated_accuracy,
                                                   stage["duration_s"]))
 
+        placed = {}
+        if ids.method == "accumulation":
+            with clock.stage("Crossings solver") as stage:
+                placements = follow_identities(blobs, links, ids.identities, individual_blobs)
+                placed = split_positions(blobs, placements, ids.identities, area_model.median)
+            self.events.publish(ev.CrossingsResolved(len(placements), len(placed), stage["duration_s"]))
+
         with clock.stage("Trajectories creation") as stage:
             identities, n_ids = ids.identities, ids.number_of_identities
             data = trajectories_output(info, settings, blobs, identities, n_ids, body_length,
-                                       ids.estimated_accuracy, ids.probabilities)
+                                       ids.estimated_accuracy, ids.probabilities, placed=placed)
             files = store.write_trajectories(data, list(settings.trajectories_formats))
             store.write_arrays("preprocessing/blobs.npz", _blob_arrays(segmented, individual, fragments, identities))
         self.events.publish(ev.TrajectoriesWritten(tuple(settings.trajectories_formats), str(store.folder / "trajectories"),

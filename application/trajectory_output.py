@@ -15,19 +15,30 @@ from .settings import Settings
 def trajectories_output(info: dict, settings: Settings, blobs: BlobTable, identities: np.ndarray, n_ids: int,
                         body_length: float, estimated_accuracy: float | None,
                         id_probabilities: np.ndarray | None = None, silhouette_score: float | None = None,
-                        fragment_connectivity: float | None = None) -> dict:
+                        fragment_connectivity: float | None = None,
+                        placed: dict[tuple[int, int], tuple[float, float]] | None = None) -> dict:
     """Build the output dict.
 
     Args:
         info: session facts (version, width, height, frames_per_second, number_of_frames).
         identities: (n_blobs,) int64 1-based identity per blob, 0 for none.
         id_probabilities: (n_blobs,) probability of each blob's identity; NaN (not computed) if None.
+        placed: positions of identities followed through crossings, {(blob, identity): (x, y)};
+            their probability is NaN (not computed), as in idtracker.ai.
     """
     frames = info["number_of_frames"]
     trajectories = positions_by_identity(frames, n_ids, blobs.frame, blobs.centroid, identities)
+    for (blob, identity), xy in (placed or {}).items():
+        if np.isnan(trajectories[blobs.frame[blob], identity - 1, 0]):
+            trajectories[blobs.frame[blob], identity - 1] = xy
     probs = np.full(len(blobs), np.nan) if id_probabilities is None else id_probabilities
     prob = values_by_identity(frames, n_ids, blobs.frame, identities, probs)
     prob[np.isnan(trajectories[..., 0])] = 0.0
+    if placed:
+        frames_of = np.array([blobs.frame[b] for b, _ in placed])
+        ids_of = np.array([i - 1 for _, i in placed])
+        prob[frames_of, ids_of] = np.where(np.isnan(prob[frames_of, ids_of]) | (prob[frames_of, ids_of] == 0), np.nan,
+                                           prob[frames_of, ids_of])
     return trajectories_dict(
         trajectories=trajectories,
         id_probabilities=prob[..., None],

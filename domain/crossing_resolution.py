@@ -1,0 +1,162 @@
+"""Following identities through crossings, so trajectories have no gaps while animals are in view.
+
+When an identified animal disappears into a crossing blob and comes out again later, the overlap
+links lead from its last individual blob through the crossing blobs to where it reappears. Each
+step takes the linked blob nearest to where the animal should be (interpolated between the two
+ends of the gap). A crossing blob then holds several identities, and its pixels are split among
+them by k-means seeded at those expected positions.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import attrs
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+from .blobs import BlobTable
+from .polygon import polygon_pixels
+
+
+@attrs.frozen
+class Adjacency:
+    """CSR lists of the blobs linked to each blob in the next (or previous) frame."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+
+    @classmethod
+    def of(cls, source: np.ndarray, target: np.ndarray, number_of_blobs: int) -> Adjacency:
+        order = np.argsort(source, kind="stable")
+        counts = np.bincount(source, minlength=number_of_blobs)
+        return cls(np.concatenate([[0], np.cumsum(counts)]).astype(np.int64), target[order].astype(np.int64))
+
+    def __getitem__(self, blob: int) -> np.ndarray:
+        return self.indices[self.indptr[blob]:self.indptr[blob + 1]]
+
+
+@attrs.frozen
+class Placement:
+    """An identity placed in a blob it shares or was not given by identification.
+
+    Attributes:
+        blob: the blob index.
+        identity: 1-based identity.
+        expected: (x, y) where the animal was expected in that frame.
+    """
+
+    blob: int
+    identity: int
+    expected: tuple[float, float]
+
+
+def _walk(start: int, steps: int, adjacency: Adjacency, allowed: np.ndarray, centroid: np.ndarray,
+          targets: np.ndarray) -> list[int]:
+    """Blobs reached from ``start`` following links, nearest to each target; stops when none is allowed."""
+    path, current = [], start
+    for k in range(steps):
+        candidates = adjacency[current]
+        candidates = candidates[allowed[candidates]]
+        if len(candidates) == 0:
+            break
+        current = int(candidates[np.argmin(np.linalg.norm(centroid[candidates] - targets[k], axis=1))])
+        path.append(current)
+    return path
+
+
+def follow_identities(blobs: BlobTable, links: np.ndarray, identity: np.ndarray,
+                      is_individual: np.ndarray) -> list[Placement]:
+    """Placements of every identity in the blobs between its identified appearances.
+
+    Only crossing blobs and unidentified individual blobs can receive an identity; leading and
+    trailing stretches (before the first and after the last identified blob) are followed through
+    crossing blobs only.
+
+    Args:
+        blobs: all blobs.
+        links: (k, 2) overlap links (previous, next).
+        identity: (n,) 1-based identity of identified blobs, 0 otherwise.
+        is_individual: (n,) bool.
+    """
+    n = len(blobs)
+    forward = Adjacency.of(links[:, 0], links[:, 1], n) if len(links) else Adjacency.of(np.zeros(0, int), np.zeros(0, int), n)
+    backward = Adjacency.of(links[:, 1], links[:, 0], n) if len(links) else forward
+    open_blob = identity == 0
+    crossing = ~is_individual
+    placements: list[Placement] = []
+    for ident in np.unique(identity[identity > 0]):
+        own = np.flatnonzero(identity == ident)
+        own = own[np.argsort(blobs.frame[own], kind="stable")]
+        frames = blobs.frame[own]
+        for a, b in zip(own[:-1][np.diff(frames) > 1], own[1:][np.diff(frames) > 1]):
+            placements += _fill_gap(int(a), int(b), int(ident), blobs, forward, backward, open_blob)
+        for end, adjacency in ((own[0], backward), (own[-1], forward)):
+            steps = int(blobs.frame[-1] - blobs.frame[0]) if n else 0
+            path = _walk(int(end), steps, adjacency, crossing, blobs.centroid,
+                         np.repeat(blobs.centroid[end][None], steps, 0))
+            placements += [Placement(p, int(ident), tuple(blobs.centroid[end])) for p in path]
+    return placements
+
+
+def _fill_gap(a: int, b: int, ident: int, blobs: BlobTable, forward: Adjacency, backward: Adjacency,
+              allowed: np.ndarray) -> list[Placement]:
+    """Placements for the frames strictly between blob ``a`` and blob ``b`` of one identity."""
+    fa, fb = int(blobs.frame[a]), int(blobs.frame[b])
+    steps = fb - fa - 1
+    w = (np.arange(1, steps + 1) / (steps + 1))[:, None]
+    targets = (1 - w) * blobs.centroid[a] + w * blobs.centroid[b]
+    ahead = _walk(a, steps, forward, allowed, blobs.centroid, targets)
+    behind = _walk(b, steps - len(ahead), backward, allowed, blobs.centroid, targets[::-1])
+    path = ahead + behind[::-1]
+    frames = [fa + 1 + k for k in range(len(ahead))] + [fb - 1 - k for k in range(len(behind))][::-1]
+    return [Placement(p, ident, tuple(targets[f - fa - 1])) for p, f in zip(path, frames)]
+
+
+def split_positions(blobs: BlobTable, placements: list[Placement], identity: np.ndarray,
+                    animal_area: float) -> dict[tuple[int, int], tuple[float, float]]:
+    """Position of each placed identity: its share of the blob's pixels.
+
+    A blob holding k identities (placed ones plus its own) is split into
+    max(k, round(area / animal_area)) pixel clusters by k-means seeded at the expected
+    positions; identities take the clusters nearest to where they were expected.
+
+    Returns:
+        {(blob, identity): (x, y)}.
+    """
+    by_blob: dict[int, list[Placement]] = defaultdict(list)
+    for p in placements:
+        if all(q.identity != p.identity for q in by_blob[p.blob]):
+            by_blob[p.blob].append(p)
+    out = {}
+    for blob, here in by_blob.items():
+        seeds = [p.expected for p in here]
+        if identity[blob] > 0:
+            seeds.append(tuple(blobs.centroid[blob]))
+        k = max(len(seeds), int(round(blobs.area[blob] / animal_area)) if animal_area > 0 else 1)
+        if k == 1:
+            out[(blob, here[0].identity)] = tuple(blobs.centroid[blob])
+            continue
+        centres = _kmeans(polygon_pixels(blobs.contour(blob)).astype(np.float64), np.array(seeds), k)
+        rows, cols = linear_sum_assignment(np.linalg.norm(np.array(seeds)[:, None] - centres[None], axis=2))
+        for r, c in zip(rows, cols):
+            if r < len(here):
+                out[(blob, here[r].identity)] = tuple(centres[c])
+    return out
+
+
+def _kmeans(points: np.ndarray, seeds: np.ndarray, k: int, iterations: int = 15) -> np.ndarray:
+    """k centres of ``points``: the seeds first, then the points farthest from them."""
+    centres = list(seeds[:k])
+    while len(centres) < k:
+        d = np.min(np.linalg.norm(points[:, None] - np.array(centres)[None], axis=2), axis=1)
+        centres.append(points[np.argmax(d)])
+    centres = np.array(centres, np.float64)
+    if len(points) < k:
+        return centres
+    for _ in range(iterations):
+        labels = np.argmin(np.linalg.norm(points[:, None] - centres[None], axis=2), axis=1)
+        for j in range(k):
+            if np.any(labels == j):
+                centres[j] = points[labels == j].mean(0)
+    return centres
