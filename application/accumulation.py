@@ -58,7 +58,8 @@ class Accumulation:
     seed: int = 0
 
     def __call__(self, images: np.ndarray, image_fragment: np.ndarray, fragments: Fragments,
-                 global_fragments: list[GlobalFragment], number_of_animals: int) -> Identification:
+                 global_fragments: list[GlobalFragment], number_of_animals: int,
+                 initial_labels: np.ndarray | None = None) -> Identification:
         """Identify every individual fragment.
 
         Args:
@@ -67,6 +68,9 @@ class Accumulation:
             fragments: all fragments of the session.
             global_fragments: the session's global fragments (at least one accumulable).
             number_of_animals: N.
+            initial_labels: (F,) 0-based labels to start from (e.g. the contrastive step's sure
+                fragments, consistent with the first global fragment), -1 elsewhere; None starts
+                from the first global fragment alone.
         """
         rng = np.random.default_rng(self.seed)
         individual = np.flatnonzero(fragments.is_individual)
@@ -74,7 +78,10 @@ class Accumulation:
         accumulable = [g for g in global_fragments if is_accumulable(g, fragments)]
         first = max(accumulable, key=lambda g: (fragments.n_images[g.fragments].min(), -g.start))
         labels = np.full(len(fragments), -1, np.int64)
-        labels[first.fragments] = np.arange(number_of_animals)
+        if initial_labels is None:
+            labels[first.fragments] = np.arange(number_of_animals)
+        else:
+            labels[:] = initial_labels
         accumulable_fragments = np.unique(np.concatenate([g.fragments for g in accumulable]))
         order = sorted(accumulable, key=lambda g: abs(g.start - first.start))
         evidence = np.zeros((len(fragments), number_of_animals))
