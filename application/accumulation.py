@@ -111,7 +111,7 @@ class Accumulation:
         self.events.publish(ev.ResidualFragmentsAssigned(int((labels[individual] < 0).sum()),
                                                          int((final[individual] < 0).sum()), time.perf_counter() - t0))
         probability = np.zeros(len(fragments))
-        probability[individual] = identity_probability(final, evidence, coexistence, individual)
+        probability[individual] = identity_probability(final, evidence, individual)
         return Identification(final, probability, log_proba, ratio)
 
     def _training_set(self, labels: np.ndarray, image_fragment: np.ndarray, rng: np.random.Generator) -> np.ndarray:

@@ -17,6 +17,7 @@ from .accumulation import Accumulation
 from .errors import UserError
 from .ports import EventSink, IdentificationImages, IdentityClassifier
 from .segmentation import SegmentedVideo
+from .session_setup import package_version
 from .settings import Settings
 
 
@@ -56,9 +57,12 @@ class IdentificationStage:
 
         blob_individual = fragments.is_individual[fragments.of_blob]
         blobs = np.flatnonzero(blob_individual)
-        accumulation = Accumulation(self.make_classifier(size, n, settings), self.events,
-                                    settings.threshold_early_stop_accumulation, settings.maximal_images_per_animal)
+        classifier = self.make_classifier(size, n, settings)
+        accumulation = Accumulation(classifier, self.events, settings.threshold_early_stop_accumulation,
+                                    settings.maximal_images_per_animal)
         result = accumulation(images[blobs], fragments.of_blob[blobs], fragments, global_fragments, n)
+        classifier.save(session_folder / "accumulation", {"n_classes": n, "image_size": [size, size, 1],
+                                                          "resolution_reduction": scale, "version": package_version()})
 
         labels = result.labels[fragments.of_blob]
         identities = np.where(blob_individual & (labels >= 0), labels + 1, 0).astype(np.int64)

@@ -98,6 +98,10 @@ class IdentityClassifier(Protocol):
         """(n, N) float64 log-probabilities of each identity."""
         ...
 
+    def save(self, folder: Path, params: dict) -> Path:
+        """Write the weights and ``model_params.json`` (params plus the model's own) into folder."""
+        ...
+
 
 class IdentificationImages(Protocol):
     """Builds the identification image of every blob from the segmentation's crops."""

@@ -115,16 +115,17 @@ def assign_residual(labels: np.ndarray, evidence: np.ndarray, candidates: np.nda
     return labels
 
 
-def identity_probability(labels: np.ndarray, evidence: np.ndarray, coexistence: Coexistence,
-                         fragments: np.ndarray) -> np.ndarray:
-    """(len(fragments),) posterior of each fragment's label among the identities left to it."""
+def identity_probability(labels: np.ndarray, evidence: np.ndarray, fragments: np.ndarray) -> np.ndarray:
+    """(len(fragments),) posterior of each fragment's label from its own images' evidence.
+
+    Coexisting fragments are not used to exclude identities here, so the figure says how sure
+    the images alone make us (an honest basis for the estimated accuracy).
+    """
     out = np.zeros(len(fragments))
-    for k, f in enumerate(fragments):
-        if labels[f] < 0:
-            continue
-        scores = evidence[f].copy()
-        scores[excluded_identities(f, labels, coexistence)] = -np.inf
-        scores -= scores.max()
-        p = np.exp(scores)
-        out[k] = p[labels[f]] / p.sum()
+    chosen = labels[fragments]
+    ok = chosen >= 0
+    scores = evidence[fragments[ok]]
+    scores = scores - scores.max(1, keepdims=True)
+    p = np.exp(scores)
+    out[ok] = p[np.arange(len(p)), chosen[ok]] / p.sum(1)
     return out

@@ -179,3 +179,27 @@ def test_test_a_without_identities_matches_idtrackerai_positions(tmp_path):
     ref = reference["trajectories"][clean]
     d = _nearest_distance(ref, data["trajectories"][clean])
     assert (d[np.isfinite(ref[..., 0])] <= 1.0).mean() >= 0.99
+
+
+def _score_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("score", SHARED / "tools" / "score.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.slow
+def test_test_a_identities_agree_with_idtrackerai(tmp_path):
+    """Issues 4 and 5: >= 99.5 % agreement with idtracker.ai's identities, at least its coverage."""
+    assert main(["--load", str(SHARED / "data" / "test_A.toml"), "--track", "--output_dir", str(tmp_path),
+                 "--data_policy", "all"]) == 0
+    score = _score_module()
+    reference, touching, body_length = score.load_ref(SHARED / "data" / "reference" / "test_A")
+    ours, _ = score.load_traj(tmp_path / "session_test_A")
+    result = score.score(reference, touching, body_length, ours)
+    assert result["acc_individual"] >= 0.995 and result["acc_all"] >= 0.995
+    assert np.isfinite(ours[..., 0]).sum() >= np.isfinite(reference[..., 0]).sum()
+    assert (tmp_path / "session_test_A" / "accumulation" / "identifier_cnn.model.pt").exists()
+    assert len(list((tmp_path / "session_test_A" / "identification_images").glob("id_images_*.h5"))) == 2

@@ -8,7 +8,10 @@ stopping on a held-out tenth of the images.
 
 from __future__ import annotations
 
+import json
 import math
+import os
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -102,3 +105,15 @@ class TorchIdentityClassifier:
         for k in range(0, len(images), PREDICT_BATCH):
             out.append(F.log_softmax(self.model(self._tensor(images[k:k + PREDICT_BATCH])), 1).cpu())
         return torch.cat(out).double().numpy() if out else np.zeros((0, 0))
+
+    def save(self, folder: Path, params: dict) -> Path:
+        """``identifier_cnn.model.pt`` and ``model_params.json``, each written atomically."""
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "identifier_cnn.model.pt"
+        tmp = folder / ".identifier_cnn.model.pt.tmp"
+        torch.save(self.model.state_dict(), tmp)
+        os.replace(tmp, path)
+        meta = {**params, "model": "IdNet"}
+        (folder / ".model_params.json.tmp").write_text(json.dumps(meta, indent=2))
+        os.replace(folder / ".model_params.json.tmp", folder / "model_params.json")
+        return path

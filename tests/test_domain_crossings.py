@@ -1,0 +1,52 @@
+"""Following identities through crossing blobs and splitting the blobs among them."""
+
+import cv2
+import numpy as np
+
+from idtracker.domain.blobs import BlobTable
+from idtracker.domain.crossing_resolution import follow_identities, split_positions
+from idtracker.domain.polygon import polygon_pixels
+
+
+def _contour_of(mask: np.ndarray) -> np.ndarray:
+    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    return contours[0].reshape(-1, 2)
+
+
+def test_polygon_pixels_match_opencv_filled_contour():
+    mask = np.zeros((40, 50), np.uint8)
+    cv2.ellipse(mask, (25, 20), (15, 6), 30, 0, 360, 1, -1)
+    pixels = polygon_pixels(_contour_of(mask))
+    ours = np.zeros_like(mask)
+    ours[pixels[:, 1], pixels[:, 0]] = 1
+    assert (ours != mask).sum() <= 0.02 * mask.sum()
+
+
+def _table(frames, masks) -> BlobTable:
+    contours = [_contour_of(m) for m in masks]
+    centroid = np.array([np.argwhere(m)[:, ::-1].mean(0) for m in masks])
+    boxes = np.array([cv2.boundingRect(c) for c in contours], np.int32)
+    offsets = np.concatenate([[0], np.cumsum([len(c) for c in contours])])
+    return BlobTable(np.array(frames), centroid, np.array([float(m.sum()) for m in masks]), boxes,
+                     np.concatenate(contours).astype(np.int32), offsets.astype(np.int64))
+
+
+def _disc(x, y, r=5, shape=(60, 100)):
+    m = np.zeros(shape, np.uint8)
+    cv2.circle(m, (x, y), r, 1, -1)
+    return m
+
+
+def test_two_animals_are_followed_through_their_crossing_and_split_apart():
+    # frame 0: A at x=30, B at x=70; frames 1-2: merged blob; frame 3: A at 40, B at 60
+    merged = np.maximum(_disc(45, 30), _disc(55, 30))
+    masks = [_disc(30, 30), _disc(70, 30), merged, merged, _disc(40, 30), _disc(60, 30)]
+    blobs = _table([0, 0, 1, 2, 3, 3], masks)
+    links = np.array([[0, 2], [1, 2], [2, 3], [3, 4], [3, 5]])
+    identity = np.array([1, 2, 0, 0, 1, 2])
+    individual = np.array([True, True, False, False, True, True])
+    placements = follow_identities(blobs, links, identity, individual)
+    assert sorted((p.blob, p.identity) for p in placements) == [(2, 1), (2, 2), (3, 1), (3, 2)]
+    positions = split_positions(blobs, placements, identity, animal_area=80.0)
+    assert positions[(2, 1)][0] < 50 < positions[(2, 2)][0]
+    assert abs(positions[(2, 1)][0] - 45) < 3 and abs(positions[(2, 2)][0] - 55) < 3

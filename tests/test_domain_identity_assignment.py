@@ -1,0 +1,74 @@
+"""Per-fragment identity decisions: coexistence, global-fragment acceptance, residual assignment."""
+
+import numpy as np
+
+from idtracker.domain.coexistence import Coexistence
+from idtracker.domain.global_fragments import GlobalFragment
+from idtracker.domain.id_image_geometry import id_image_geometry
+from idtracker.domain.identity_assignment import (
+    accept_global_fragment,
+    assign_residual,
+    fragment_evidence,
+    identity_probability,
+)
+
+
+def test_coexistence_links_exactly_the_overlapping_spans():
+    start = np.array([0, 0, 5, 10, 3])
+    stop = np.array([5, 12, 10, 15, 4])
+    co = Coexistence.of(start, stop, np.array([0, 1, 2, 3]))
+    assert sorted(co.neighbours(0)) == [1]
+    assert sorted(co.neighbours(1)) == [0, 2, 3]
+    assert sorted(co.neighbours(2)) == [1]
+    assert len(co.neighbours(4)) == 0  # not a member
+
+
+def test_fragment_evidence_sums_floored_log_probabilities():
+    log_probs = np.log(np.array([[0.9, 0.1], [0.8, 0.2], [1e-9, 1.0]]))
+    ev = fragment_evidence(log_probs, np.array([0, 0, 1]), 2)
+    assert np.allclose(ev[0], np.log([0.9 * 0.8, 0.1 * 0.2]))
+    assert ev[1, 0] == -8.0
+
+
+def _two_animals():
+    # fragments 0,1 coexist in [0,10); 2,3 coexist in [10,20)
+    start, stop = np.array([0, 0, 10, 10]), np.array([10, 10, 20, 20])
+    return start, stop, Coexistence.of(start, stop, np.arange(4))
+
+
+def test_global_fragment_is_accepted_when_assignment_and_evidence_agree():
+    _, _, co = _two_animals()
+    labels = np.array([0, 1, -1, -1])
+    evidence = np.array([[0, -9], [-9, 0], [-1, -20], [-15, -2.0]])
+    gf = GlobalFragment(10, 20, np.array([2, 3]))
+    assert accept_global_fragment(gf, labels, evidence, co, 3.0) == {2: 0, 3: 1}
+
+
+def test_global_fragment_is_rejected_when_a_fragment_is_unsure():
+    _, _, co = _two_animals()
+    labels = np.array([0, 1, -1, -1])
+    evidence = np.array([[0, -9], [-9, 0], [-1, -2.0], [-15, -2.0]])
+    assert accept_global_fragment(GlobalFragment(10, 20, np.array([2, 3])), labels, evidence, co, 3.0) == {}
+
+
+def test_residual_never_gives_one_identity_to_coexisting_fragments():
+    _, _, co = _two_animals()
+    labels = np.full(4, -1)
+    evidence = np.array([[-1, -30], [-2, -3.0], [-5, -6], [-1, -40.0]])
+    final = assign_residual(labels, evidence, np.arange(4), co)
+    assert final[0] != final[1] and final[2] != final[3]
+    assert final.tolist() == [0, 1, 1, 0]  # sure fragments first decide, unsure ones take what is left
+
+
+def test_identity_probability_is_the_posterior_from_the_fragments_own_images():
+    labels = np.array([0, 1, -1])
+    evidence = np.array([[0, -np.log(3)], [-5, 0], [0, 0.0]])
+    p = identity_probability(labels, evidence, np.arange(3))
+    assert np.isclose(p[0], 0.75) and p[1] > 0.99 and p[2] == 0
+
+
+def test_id_image_side_fits_the_body_on_the_diagonal():
+    assert id_image_geometry(57.43, None, None) == (42, 1.0)
+    assert id_image_geometry(150.0, None, None) == (80, 0.75)
+    assert id_image_geometry(57.43, 30, None) == (30, 0.71)
+    assert id_image_geometry(57.43, None, 0.5) == (22, 0.5)
