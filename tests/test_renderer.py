@@ -1,0 +1,152 @@
+"""The renderer: swimming simulation, fish looks, rendered video and its ground truth, the command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from idtracker.adapters.config.toml_settings import load_toml, structure_settings
+from idtracker.adapters.storage.ground_truth_file import read_ground_truth
+from idtracker.adapters.video.renderer import RenderedVideo, RenderSettings, render_video
+from idtracker.domain.fish_appearance import SEGMENTATION_THRESHOLD, draw_appearance
+from idtracker.domain.swim_simulation import Arena, simulate_swimming
+from idtracker.entrypoints.render_cli import main as render_main
+
+SMALL = RenderSettings(animals=4, frames=60, seed=0, width=200, height=200, body_length=30.0, name="small")
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory: pytest.TempPathFactory) -> RenderedVideo:
+    return render_video(SMALL, tmp_path_factory.mktemp("small"))
+
+
+def _frames(path: Path) -> np.ndarray:
+    capture = cv2.VideoCapture(str(path))
+    frames = []
+    while (read := capture.read())[0]:
+        frames.append(cv2.cvtColor(read[1], cv2.COLOR_BGR2GRAY))
+    capture.release()
+    return np.array(frames)
+
+
+def _dark_blobs(gray: np.ndarray) -> np.ndarray:
+    """(k, 2) pixel centroids of the blobs the parameters file's threshold segments."""
+    mask = cv2.inRange(gray, 0, SEGMENTATION_THRESHOLD)
+    _, _, stats, centroids = cv2.connectedComponentsWithStats(mask, connectivity=8)
+    return centroids[1:][stats[1:, cv2.CC_STAT_AREA] >= 20]
+
+
+def test_simulated_animals_stay_inside_the_arena_and_move_like_fish() -> None:
+    arena = Arena(width=400, height=300, circular=True)
+    paths = simulate_swimming(arena, 10, 500, 40.0, 25.0, np.random.default_rng(1))
+    assert paths.positions.shape == (500, 10, 2)
+    assert (arena.clearance(paths.positions) >= 0.55 * 40.0 - 1e-6).all()
+    step = np.linalg.norm(np.diff(paths.positions, axis=0), axis=-1)
+    assert 0.5 < np.median(step) < 4.0  # about 1-2 body lengths per second at 25 fps
+    assert step.max() < 0.5 * 40.0  # no teleporting, even in bursts
+
+
+def test_simulation_is_fixed_by_its_seed() -> None:
+    arena = Arena(width=300, height=300, circular=False)
+    first, second, other = (simulate_swimming(arena, 5, 100, 30.0, 25.0, np.random.default_rng(s)) for s in (3, 3, 4))
+    assert np.array_equal(first.positions, second.positions)
+    assert not np.allclose(first.positions, other.positions)
+
+
+def test_distinctness_zero_leaves_animals_nearly_identical() -> None:
+    same = draw_appearance(20, 40.0, 0.0, np.random.default_rng(0))
+    distinct = draw_appearance(20, 40.0, 1.0, np.random.default_rng(0))
+    assert np.ptp(same.lengths) / 40.0 < 0.05 and np.ptp(same.shades) < 5
+    assert len(same.mark_owners) == 2 * 20  # the eyes only
+    assert np.ptp(distinct.lengths) / 40.0 > 0.1 and np.ptp(distinct.shades) > 15
+    assert len(distinct.mark_owners) > 3 * 20
+
+
+def test_video_has_the_frames_and_size_asked(small: RenderedVideo) -> None:
+    frames = _frames(small.video_path)
+    assert frames.shape == (SMALL.frames, SMALL.height, SMALL.width)
+    assert small.truth.positions.shape == (SMALL.frames, SMALL.animals, 2)
+    assert 25 < small.truth.body_length < 35
+
+
+def test_dark_pixel_centroids_match_ground_truth_where_no_animal_touches(small: RenderedVideo) -> None:
+    frames = _frames(small.video_path)
+    apart = np.flatnonzero(~small.truth.touching.any(1))
+    assert len(apart) > 20
+    for t in apart:
+        blobs = _dark_blobs(frames[t])
+        assert len(blobs) == SMALL.animals
+        distance = np.linalg.norm(blobs[:, None] - small.truth.positions[t][None], axis=-1).min(0)
+        # Blur widens the thresholded blob by about half a pixel all round, which pulls its centroid
+        # slightly towards the tail (more outline per area there): a pixel or so, never more.
+        assert distance.max() < 0.05 * small.truth.body_length, (t, distance)
+
+
+def test_touching_animals_are_close_and_merge_into_fewer_blobs(small: RenderedVideo) -> None:
+    frames = _frames(small.video_path)
+    touching = small.truth.touching
+    assert touching.any() and not touching.all()
+    for t in np.flatnonzero(touching.any(1)):
+        ids = np.flatnonzero(touching[t])
+        assert len(ids) >= 2
+        gaps = np.linalg.norm(small.truth.positions[t][ids, None] - small.truth.positions[t][None, ids], axis=-1)
+        np.fill_diagonal(gaps, np.inf)
+        assert (gaps.min(1) < 1.2 * small.truth.body_length).all()
+    merged = [t for t in np.flatnonzero(touching.any(1)) if len(_dark_blobs(frames[t])) < SMALL.animals]
+    assert len(merged) >= 0.8 * touching.any(1).sum()
+
+
+def test_ground_truth_file_reads_back_as_rendered(small: RenderedVideo) -> None:
+    truth = read_ground_truth(small.ground_truth_path.parent)
+    assert np.array_equal(truth.positions, small.truth.positions)
+    assert np.array_equal(truth.touching, small.truth.touching)
+    assert truth.body_length == small.truth.body_length
+    assert (truth.areas > 0.5 * np.median(truth.areas)).mean() > 0.95
+
+
+def test_parameters_file_is_valid_and_segments_the_animals(small: RenderedVideo) -> None:
+    settings = structure_settings(load_toml(small.settings_path))
+    assert settings.number_of_animals == SMALL.animals
+    assert [Path(p) for p in settings.video_paths] == [small.video_path.resolve()]
+    low, high = settings.area_ths
+    assert low < small.truth.areas[small.truth.areas > 0].min() and high == np.inf
+
+
+def test_same_seed_renders_the_same_video_and_truth(tmp_path: Path) -> None:
+    settings = RenderSettings(animals=3, frames=8, seed=11, width=128, height=96, body_length=20.0)
+    first, second = render_video(settings, tmp_path / "a"), render_video(settings, tmp_path / "b")
+    other = render_video(RenderSettings(animals=3, frames=8, seed=12, width=128, height=96, body_length=20.0),
+                         tmp_path / "c")
+    assert np.array_equal(_frames(first.video_path), _frames(second.video_path))
+    assert np.array_equal(first.truth.positions, second.truth.positions)
+    assert not np.allclose(first.truth.positions, other.truth.positions)
+
+
+def test_mp4_without_wall(tmp_path: Path) -> None:
+    settings = RenderSettings(animals=2, frames=10, width=160, height=120, body_length=24.0, codec="mp4", wall=False)
+    rendered = render_video(settings, tmp_path)
+    assert rendered.video_path.suffix == ".mp4"
+    assert _frames(rendered.video_path).shape == (10, 120, 160)
+
+
+def test_command_writes_video_truth_and_parameters(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "demo"
+    status = render_main([str(out), "--animals", "3", "--frames", "5", "--seed", "2", "--size", "160", "120",
+                          "--body_length", "25", "--distinctness", "1", "--noise", "2", "--no_wall"])
+    assert status == 0
+    assert {p.name for p in out.iterdir()} == {"demo.avi", "gt.npz", "demo.toml"}
+    assert "rendered" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", [["--animals", "0", "--frames", "5"], ["--animals", "101", "--frames", "5"],
+                                  ["--animals", "3"], ["--animals", "3", "--frames", "5", "--distinctness", "2"],
+                                  ["--animals", "3", "--frames", "5", "--codec", "avi"],
+                                  ["--animals", "x", "--frames", "5"]])
+def test_command_refuses_bad_input_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                               argv: list[str]) -> None:
+    assert render_main([str(tmp_path / "out"), *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("idtrackerai_render: error: ") and err.count("\n") == 1
+    assert not (tmp_path / "out").exists()
