@@ -38,12 +38,14 @@ class Identification:
         labels: (F,) int64 0-based identity per fragment, -1 for none (crossings, unassignable).
         fragment_probability: (F,) posterior of each fragment's label.
         image_log_proba: (n_images, N) log-probabilities of the individual images.
+        evidence: (F, N) summed image log-probabilities of each fragment.
         ratio_accumulated: fraction of accumulable images that ended in the training set.
     """
 
     labels: np.ndarray
     fragment_probability: np.ndarray
     image_log_proba: np.ndarray
+    evidence: np.ndarray
     ratio_accumulated: float
 
 
@@ -112,7 +114,7 @@ class Accumulation:
                                                          int((final[individual] < 0).sum()), time.perf_counter() - t0))
         probability = np.zeros(len(fragments))
         probability[individual] = identity_probability(final, evidence, individual)
-        return Identification(final, probability, log_proba, ratio)
+        return Identification(final, probability, log_proba, evidence, ratio)
 
     def _training_set(self, labels: np.ndarray, image_fragment: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Indices of labelled images, at most ``max_images_per_animal`` per identity."""

@@ -63,6 +63,9 @@ class CrossingsDetected(Event):
     median_body_length: float
     individual_blobs: int
     crossing_blobs: int
+    sure_individual_blobs: int
+    sure_crossing_blobs: int
+    uncertain_blobs: int
     method: str
     duration_s: float
 
@@ -154,4 +157,11 @@ class ResidualFragmentsAssigned(Event):
 class CrossingsResolved(Event):
     placements: int
     positions: int
+    duration_s: float
+
+
+@attrs.frozen
+class ImpossibleJumpsCorrected(Event):
+    fragments_changed: int
+    speed_limit_px_per_frame: float
     duration_s: float

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import attrs
 import numpy as np
+from idtracker.domain.coexistence import Coexistence
 from idtracker.domain.fragments import Fragments
 from idtracker.domain.global_fragments import GlobalFragment, is_accumulable
 from idtracker.domain.id_image_geometry import id_image_geometry
+from idtracker.domain.impossible_jumps import correct_impossible_jumps, speed_limit
 
 from . import events as ev
 from .accumulation import Accumulation
@@ -33,6 +35,7 @@ class IdentityResult:
     resolution_reduction: float | None
     ratio_accumulated: float | None
     method: str
+    velocity_threshold: float | None = None
 
 
 @attrs.define
@@ -45,15 +48,17 @@ class IdentificationStage:
 
     def __call__(self, settings: Settings, segmented: SegmentedVideo, fragments: Fragments,
                  global_fragments: list[GlobalFragment], body_length: float, workers: int,
-                 session_folder: Path) -> IdentityResult:
+                 session_folder: Path, images: np.ndarray | None = None) -> IdentityResult:
+        """Identities of every blob; ``images`` are reused when an earlier stage already built them."""
         n = settings.number_of_animals
         if not any(is_accumulable(g, fragments) for g in global_fragments):
             raise UserError(f"number_of_animals: no stretch of frames shows {n} separate animals for 4 frames or "
                             "more, so identities cannot be learnt; check number_of_animals and the thresholds")
         t0 = time.perf_counter()
         size, scale = id_image_geometry(body_length, settings.id_image_size, settings.resolution_reduction)
-        images = self.id_images.build(segmented, size, scale, workers, session_folder / "identification_images")
-        self.events.publish(ev.IdentificationImagesBuilt(len(images), size, scale, time.perf_counter() - t0))
+        if images is None:
+            images = self.id_images.build(segmented, size, scale, workers, session_folder / "identification_images")
+            self.events.publish(ev.IdentificationImagesBuilt(len(images), size, scale, time.perf_counter() - t0))
 
         blob_individual = fragments.is_individual[fragments.of_blob]
         blobs = np.flatnonzero(blob_individual)
@@ -64,13 +69,20 @@ class IdentificationStage:
         classifier.save(session_folder / "accumulation", {"n_classes": n, "image_size": [size, size, 1],
                                                           "resolution_reduction": scale, "version": package_version()})
 
-        labels = result.labels[fragments.of_blob]
+        t0 = time.perf_counter()
+        limit = speed_limit(fragments, segmented.blobs.centroid)
+        coexistence = Coexistence.of(fragments.start, fragments.stop, np.flatnonzero(fragments.is_individual))
+        corrected, changed = correct_impossible_jumps(result.labels, result.fragment_probability, result.evidence,
+                                                      fragments, segmented.blobs.centroid, coexistence, limit)
+        self.events.publish(ev.ImpossibleJumpsCorrected(changed, limit, time.perf_counter() - t0))
+
+        labels = corrected[fragments.of_blob]
         identities = np.where(blob_individual & (labels >= 0), labels + 1, 0).astype(np.int64)
         probabilities = np.full(len(identities), np.nan)
         labelled = labels[blobs] >= 0
         probabilities[blobs[labelled]] = np.exp(result.image_log_proba[np.flatnonzero(labelled), labels[blobs][labelled]])
         return IdentityResult(identities, probabilities, n, _estimated_accuracy(fragments, result.fragment_probability),
-                              size, scale, result.ratio_accumulated, "accumulation")
+                              size, scale, result.ratio_accumulated, "accumulation", limit)
 
 
 def _estimated_accuracy(fragments: Fragments, probability: np.ndarray) -> float:

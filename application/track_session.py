@@ -12,7 +12,6 @@ from pathlib import Path
 
 import attrs
 import numpy as np
-from idtracker.domain.area_model import classify_individuals
 from idtracker.domain.crossing_resolution import follow_identities, split_positions
 from idtracker.domain.episodes import normalise_intervals, plan_episodes
 from idtracker.domain.fragments import Fragments, build_fragments
@@ -20,6 +19,7 @@ from idtracker.domain.global_fragments import build_global_fragments, is_accumul
 
 from . import events as ev
 from .compute_background import background_image
+from .crossing_detection import CrossingDetection
 from .data_policy import folders_to_remove
 from .errors import UserError
 from .identification_stage import IdentificationStage, IdentityResult
@@ -52,6 +52,7 @@ class TrackSession:
     images: ImageTools
     open_store: Callable[[Path], SessionStore]
     events: EventSink
+    crossings: CrossingDetection
     identification: IdentificationStage
 
     def __call__(self, settings: Settings) -> SessionResult:
@@ -86,11 +87,9 @@ class TrackSession:
 
         with clock.stage("Crossing detection") as stage:
             blobs, links = segmented.blobs, segmented.links
-            per_frame = blobs.counts_per_frame(video.number_of_frames)[blobs.frame]
-            individual, area_model = classify_individuals(blobs.area, per_frame, settings.number_of_animals)
-            body_length = _median_body_length(blobs.extension(), per_frame, settings.number_of_animals)
-        self.events.publish(ev.CrossingsDetected(body_length, int(individual.sum()), int((~individual).sum()),
-                                                 "area model", stage["duration_s"]))
+            crossings = self.crossings(settings, segmented, video.number_of_frames, workers, store.folder)
+            individual, area_model, body_length = crossings.individual, crossings.area_model, crossings.body_length
+        self.events.publish(crossings.event(stage["duration_s"]))
 
         with clock.stage("Fragmentation") as stage:
             fragments = build_fragments(blobs.frame, links, individual)
@@ -101,7 +100,8 @@ class TrackSession:
             len(global_fragments), sum(is_accumulable(g, fragments) for g in global_fragments), stage["duration_s"]))
 
         with clock.stage("Tracking") as stage:
-            ids = self._identify(settings, segmented, fragments, global_fragments, body_length, workers, store.folder)
+            ids = self._identify(settings, segmented, fragments, global_fragments, body_length, workers, store.folder,
+                                 crossings.images)
         self.events.publish(ev.IdentitiesAssigned(ids.method, ids.number_of_identities, ids.estimated_accuracy,
                                                   stage["duration_s"]))
 
@@ -124,7 +124,8 @@ class TrackSession:
         info.update(median_body_length=body_length, area_model={"median": area_model.median, "std": area_model.std},
                     number_of_identities=n_ids, estimated_accuracy=ids.estimated_accuracy,
                     id_image_size=ids.image_size, resolution_reduction=ids.resolution_reduction,
-                    ratio_accumulated_images=ids.ratio_accumulated, timers=clock.timers)
+                    ratio_accumulated_images=ids.ratio_accumulated, velocity_threshold=ids.velocity_threshold,
+                    timers=clock.timers)
         store.write_json("session.json", {**dump_settings(settings), **info})
         removed = tuple(f for f in folders_to_remove(settings.data_policy) if store.remove(f))
         self.events.publish(ev.DataPolicyApplied(settings.data_policy, removed))
@@ -179,20 +180,15 @@ class TrackSession:
                             f"({_short_list(too_many)}); adjust intensity_ths, area_ths or roi_list")
 
     def _identify(self, settings: Settings, segmented: SegmentedVideo, fragments: Fragments, global_fragments,
-                  body_length: float, workers: int, folder: Path) -> IdentityResult:
+                  body_length: float, workers: int, folder: Path, images: np.ndarray | None) -> IdentityResult:
         if settings.track_wo_identities:
             identities, n_slots = identities_without_identification(fragments)
             return IdentityResult(identities, None, n_slots, 1.0, None, None, None, "without identities")
         if settings.number_of_animals == 1:
             return IdentityResult(identities_single_animal(len(segmented.blobs)), None, 1, 1.0, None, None, None,
                                   "single animal")
-        return self.identification(settings, segmented, fragments, global_fragments, body_length, workers, folder)
-
-
-def _median_body_length(extension: np.ndarray, per_frame: np.ndarray, number_of_animals: int) -> float:
-    sure = extension[per_frame == number_of_animals] if number_of_animals > 0 else extension[:0]
-    sample = sure if len(sure) else extension
-    return float(np.median(sample)) if len(sample) else 0.0
+        return self.identification(settings, segmented, fragments, global_fragments, body_length, workers, folder,
+                                   images)
 
 
 def _blob_arrays(segmented: SegmentedVideo, individual: np.ndarray, fragments: Fragments, identities: np.ndarray) -> dict:
