@@ -1,0 +1,141 @@
+"""Identity accuracy and cost on rendered videos with ground truth, and on test_A against idtracker.ai.
+
+Usage: python bench/accuracy.py [--quick] [--cases NAME ...] [--work DIR] [--wo_identities]
+
+Each case is rendered once (cached in --work, default bench_work/), tracked by the real
+``idtrackerai`` command in a child process (timed, peak RSS from GNU time when available), and
+scored: identity accuracy on individual frames (no animal touching) and on all frames, IDF1 at one
+body length, coverage. test_A is scored against idtracker.ai 6.0.14's own trajectories (agreement,
+not ground truth). Prints one table. ``--quick`` runs a subset in a few minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import attrs
+import numpy as np
+
+from idtracker.adapters.storage.ground_truth_file import read_ground_truth
+from idtracker.adapters.storage.trajectory_files import read_trajectories
+from idtracker.adapters.video.renderer import RenderSettings, render_video
+from idtracker.domain.ground_truth import GroundTruth
+from idtracker.domain.scoring import score_tracking
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+BIN = Path(sys.executable).parent
+
+
+@attrs.frozen
+class Case:
+    name: str
+    animals: int
+    frames: int
+    distinctness: float = 0.6
+    size: int = 800
+    seed: int = 0
+
+
+CASES = [
+    Case("8_distinct", 8, 1000, 0.8),
+    Case("8_subtle", 8, 1000, 0.2),
+    Case("20_distinct", 20, 1500, 0.8, 1000),
+    Case("20_subtle", 20, 1500, 0.2, 1000),
+    Case("50_distinct", 50, 1500, 0.8, 1400),
+    Case("100_distinct", 100, 1500, 0.8, 2000),
+]
+QUICK = ["8_distinct", "test_A"]
+
+
+def _run(command: list[str], cwd: Path) -> tuple[float, float | None, int]:
+    """(wall s, peak RSS MB or None, exit code) of a command run in cwd."""
+    timer = ["/usr/bin/time", "-f", "peak_rss_kb=%M"] if Path("/usr/bin/time").exists() else []
+    t0 = time.perf_counter()
+    done = subprocess.run(timer + command, cwd=cwd, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    found = re.findall(r"peak_rss_kb=(\d+)", done.stderr)
+    if done.returncode:
+        sys.stderr.write(done.stderr[-2000:])
+    return wall, (int(found[-1]) / 1024 if found else None), done.returncode
+
+
+def _track(toml: Path, out: Path, extra: list[str]) -> tuple[float, float | None, int]:
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    return _run([str(BIN / "idtrackerai"), "--load", str(toml), "--output_dir", str(out), "--track", *extra], out)
+
+
+def rendered_case(case: Case, work: Path, extra: list[str]) -> dict:
+    folder = work / case.name
+    if not (folder / "gt.npz").exists():
+        render_video(RenderSettings(animals=case.animals, frames=case.frames, seed=case.seed, width=case.size,
+                                    height=case.size, distinctness=case.distinctness, name=case.name), folder)
+    truth = read_ground_truth(folder)
+    wall, rss, code = _track(folder / f"{case.name}.toml", folder / "out", extra)
+    return _row(case.name, case.animals, case.frames, truth, folder / "out" / f"session_{case.name}", wall, rss, code)
+
+
+def test_a_case(work: Path, extra: list[str]) -> dict:
+    reference = read_trajectories(SHARED / "data" / "reference" / "test_A")
+    positions = reference["trajectories"]
+    truth = GroundTruth(positions, np.zeros(positions.shape[:2], bool), float(reference["body_length"]),
+                        np.full(positions.shape[:2], np.nan))
+    wall, rss, code = _track(SHARED / "data" / "test_A.toml", work / "test_A", extra)
+    return _row("test_A (vs idtracker.ai)", 8, len(positions), truth, work / "test_A" / "session_test_A", wall, rss, code)
+
+
+def _row(name, animals, frames, truth, session, wall, rss, code) -> dict:
+    row = {"case": name, "animals": animals, "frames": frames, "wall_s": wall, "peak_rss_mb": rss}
+    if code != 0:
+        return {**row, "error": f"exit {code}"}
+    score = score_tracking(truth, read_trajectories(session)["trajectories"])
+    timers = json.loads((session / "session.json").read_text())["timers"]
+    return {**row, "acc_individual": score.accuracy.acc_individual, "acc_all": score.accuracy.acc_all,
+            "idf1": score.idf1_one_body.idf1, "coverage": score.accuracy.coverage,
+            "tracking_s": timers.get("Tracking", {}).get("duration_s")}
+
+
+def print_table(rows: list[dict]) -> None:
+    head = f"{'case':<26}{'animals':>8}{'frames':>8}{'acc_ind':>9}{'acc_all':>9}{'IDF1':>8}{'cover':>8}{'wall_s':>9}{'id_s':>8}{'RSS_MB':>8}"
+    print(head)
+    print("-" * len(head))
+    for r in rows:
+        if "error" in r:
+            print(f"{r['case']:<26}{r['animals']:>8}{r['frames']:>8}  {r['error']}")
+            continue
+        rss = f"{r['peak_rss_mb']:8.0f}" if r["peak_rss_mb"] else f"{'-':>8}"
+        ident = f"{r['tracking_s']:8.1f}" if r["tracking_s"] is not None else f"{'-':>8}"
+        print(f"{r['case']:<26}{r['animals']:>8}{r['frames']:>8}{r['acc_individual']:9.4f}{r['acc_all']:9.4f}"
+              f"{r['idf1']:8.4f}{r['coverage']:8.4f}{r['wall_s']:9.1f}{ident}{rss}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help=f"only {', '.join(QUICK)}")
+    parser.add_argument("--cases", nargs="+", help="case names to run (test_A included by name)")
+    parser.add_argument("--work", type=Path, default=Path("bench_work"))
+    parser.add_argument("--wo_identities", action="store_true", help="track without identities (segmentation only)")
+    args = parser.parse_args()
+    names = args.cases or (QUICK if args.quick else [c.name for c in CASES] + ["test_A"])
+    extra = ["--track_wo_identities", "true"] if args.wo_identities else []
+    if args.wo_identities:
+        print("mode: track_wo_identities (no identification)")
+    work = args.work.resolve()
+    rows = []
+    for name in names:
+        case = next((c for c in CASES if c.name == name), None)
+        rows.append(test_a_case(work, extra) if name == "test_A" else rendered_case(case, work, extra))
+        print(f"done {name}: {rows[-1]}", file=sys.stderr)
+    print_table(rows)
+
+
+if __name__ == "__main__":
+    main()
