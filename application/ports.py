@@ -99,6 +99,10 @@ class IdentityClassifier(Protocol):
         ...
 
     def save(self, folder: Path, params: dict) -> Path:
+        """Write the weights and ``model_params.json`` (``params`` plus the model name) atomically."""
+        ...
+
+    def save(self, folder: Path, params: dict) -> Path:
         """Write the weights and ``model_params.json`` (params plus the model's own) into folder."""
         ...
 

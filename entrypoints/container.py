@@ -11,6 +11,7 @@ from idtracker.adapters.segmentation.opencv_image_tools import OpenCvImageTools
 from idtracker.adapters.segmentation.opencv_segmenter import segmenter_from_spec
 from idtracker.adapters.storage.session_folder import SessionFolder
 from idtracker.adapters.video.opencv_video import OpenCvVideoSource
+from idtracker.application.crossing_detection import CrossingDetection
 from idtracker.application.identification_stage import IdentificationStage
 from idtracker.application.settings import Settings
 from idtracker.application.track_session import TrackSession
@@ -23,6 +24,14 @@ def torch_classifier(image_size: int, n_classes: int, settings: Settings):
     return TorchIdentityClassifier(image_size, n_classes, settings.device, compile=settings.torch_compile)
 
 
+def torch_crossing_detector(image_size: int, settings: Settings):
+    """The 2-class crossing CNN (same network, individual vs crossing); torch imported on demand."""
+    from idtracker.adapters.identification.torch_classifier import TorchIdentityClassifier
+
+    return TorchIdentityClassifier(image_size, 2, settings.device, compile=settings.torch_compile,
+                                   name="crossing_detector")
+
+
 class Container(containers.DeclarativeContainer):
     """Adapters for a local run: OpenCV video, files on disk, structlog events."""
 
@@ -33,6 +42,12 @@ class Container(containers.DeclarativeContainer):
         console=config.console.as_(bool),
     )
     images = providers.Singleton(OpenCvImageTools)
+    crossings = providers.Factory(
+        CrossingDetection,
+        id_images=providers.Factory(OpenCvIdentificationImages),
+        make_detector=providers.Object(torch_crossing_detector),
+        events=events,
+    )
     identification = providers.Factory(
         IdentificationStage,
         id_images=providers.Factory(OpenCvIdentificationImages),
@@ -46,6 +61,7 @@ class Container(containers.DeclarativeContainer):
         images=images,
         open_store=providers.Object(SessionFolder),
         events=events,
+        crossings=crossings,
         identification=identification,
     )
 

@@ -45,10 +45,16 @@ class IdNet(nn.Module):
 
 
 class TorchIdentityClassifier:
-    """Implements the IdentityClassifier port."""
+    """Implements the IdentityClassifier port.
 
-    def __init__(self, image_size: int, n_classes: int, device: str = "", seed: int = 0, compile: bool = False):
+    Any image classification fits this network: identities (N classes) and the crossing detector
+    (2 classes, individual / crossing), which differ only in ``n_classes`` and the saved ``name``.
+    """
+
+    def __init__(self, image_size: int, n_classes: int, device: str = "", seed: int = 0, compile: bool = False,
+                 name: str = "identifier_cnn"):
         torch.manual_seed(seed)
+        self.name = name
         self.device = select_device(device)
         self.model = IdNet(image_size, n_classes).to(self.device)
         if compile:
@@ -107,10 +113,10 @@ class TorchIdentityClassifier:
         return torch.cat(out).double().numpy() if out else np.zeros((0, 0))
 
     def save(self, folder: Path, params: dict) -> Path:
-        """``identifier_cnn.model.pt`` and ``model_params.json``, each written atomically."""
+        """``<name>.model.pt`` and ``model_params.json``, each written atomically."""
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / "identifier_cnn.model.pt"
-        tmp = folder / ".identifier_cnn.model.pt.tmp"
+        path = folder / f"{self.name}.model.pt"
+        tmp = folder / f".{self.name}.model.pt.tmp"
         torch.save(self.model.state_dict(), tmp)
         os.replace(tmp, path)
         meta = {**params, "model": "IdNet"}
