@@ -165,3 +165,24 @@ class ImpossibleJumpsCorrected(Event):
     fragments_changed: int
     speed_limit_px_per_frame: float
     duration_s: float
+
+
+@attrs.frozen
+class ContrastiveEvaluated(Event):
+    batches: int
+    loss: float
+    silhouette_score: float
+    ratio_sure_images: float
+    stable_evaluations: int
+
+    @property
+    def level(self) -> str:
+        return "debug"
+
+
+@attrs.frozen
+class ContrastiveStepFinished(Event):
+    batches: int
+    silhouette_score: float
+    ratio_accumulated_images: float
+    duration_s: float

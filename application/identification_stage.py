@@ -12,12 +12,14 @@ from idtracker.domain.coexistence import Coexistence
 from idtracker.domain.fragments import Fragments
 from idtracker.domain.global_fragments import GlobalFragment, is_accumulable
 from idtracker.domain.id_image_geometry import id_image_geometry
+from idtracker.domain.identity_assignment import assign_residual, identity_probability
 from idtracker.domain.impossible_jumps import correct_impossible_jumps, speed_limit
 
 from . import events as ev
-from .accumulation import Accumulation
+from .accumulation import Accumulation, Identification
+from .contrastive_step import ContrastiveResult, ContrastiveStep
 from .errors import UserError
-from .ports import EventSink, IdentificationImages, IdentityClassifier
+from .ports import ContrastiveEncoder, EmbeddingClustering, EventSink, IdentificationImages, IdentityClassifier
 from .segmentation import SegmentedVideo
 from .session_setup import package_version
 from .settings import Settings
@@ -36,14 +38,17 @@ class IdentityResult:
     ratio_accumulated: float | None
     method: str
     velocity_threshold: float | None = None
+    silhouette_score: float | None = None
 
 
 @attrs.define
 class IdentificationStage:
-    """Builds identification images and runs the accumulation protocol."""
+    """Builds identification images, runs the contrastive step and, if it identifies too little, accumulation."""
 
     id_images: IdentificationImages
     make_classifier: Callable[[int, int, Settings], IdentityClassifier]
+    make_encoder: Callable[[Settings], ContrastiveEncoder]
+    clustering: EmbeddingClustering
     events: EventSink
 
     def __call__(self, settings: Settings, segmented: SegmentedVideo, fragments: Fragments,
@@ -62,12 +67,24 @@ class IdentificationStage:
 
         blob_individual = fragments.is_individual[fragments.of_blob]
         blobs = np.flatnonzero(blob_individual)
-        classifier = self.make_classifier(size, n, settings)
-        accumulation = Accumulation(classifier, self.events, settings.threshold_early_stop_accumulation,
-                                    settings.maximal_images_per_animal)
-        result = accumulation(images[blobs], fragments.of_blob[blobs], fragments, global_fragments, n)
-        classifier.save(session_folder / "accumulation", {"n_classes": n, "image_size": [size, size, 1],
-                                                          "resolution_reduction": scale, "version": package_version()})
+        params = {"n_classes": n, "image_size": [size, size, 1], "resolution_reduction": scale, "version": package_version()}
+        contrastive, method = None, "accumulation"
+        if not settings.disable_contrastive:
+            encoder = self.make_encoder(settings)
+            step = ContrastiveStep(encoder, self.clustering, self.events, settings.contrastive_silhouette_target,
+                                   settings.contrastive_patience)
+            contrastive = step(images[blobs], fragments.of_blob[blobs], fragments, global_fragments, n,
+                               settings.contrastive_min_accumulation)
+        if contrastive is not None and contrastive.ratio_accumulated >= settings.contrastive_min_accumulation:
+            result, method = _finish(contrastive, fragments), "contrastive"
+            encoder.save(session_folder / "accumulation", contrastive.centres, params)
+        else:
+            classifier = self.make_classifier(size, n, settings)
+            accumulation = Accumulation(classifier, self.events, settings.threshold_early_stop_accumulation,
+                                        settings.maximal_images_per_animal)
+            result = accumulation(images[blobs], fragments.of_blob[blobs], fragments, global_fragments, n,
+                                  initial_labels=None if contrastive is None else contrastive.labels)
+            classifier.save(session_folder / "accumulation", params)
 
         t0 = time.perf_counter()
         limit = speed_limit(fragments, segmented.blobs.centroid)
@@ -82,10 +99,22 @@ class IdentificationStage:
         labelled = labels[blobs] >= 0
         probabilities[blobs[labelled]] = np.exp(result.image_log_proba[np.flatnonzero(labelled), labels[blobs][labelled]])
         return IdentityResult(identities, probabilities, n, _estimated_accuracy(fragments, result.fragment_probability),
-                              size, scale, result.ratio_accumulated, "accumulation", limit)
+                              size, scale, result.ratio_accumulated, method, limit,
+                              None if contrastive is None else contrastive.silhouette_score)
 
 
 def _estimated_accuracy(fragments: Fragments, probability: np.ndarray) -> float:
     """Image-weighted mean posterior of the individual fragments' identities."""
     weights = fragments.n_images * fragments.is_individual
     return float((probability * weights).sum() / max(weights.sum(), 1))
+
+
+def _finish(contrastive: ContrastiveResult, fragments: Fragments) -> Identification:
+    """The contrastive labels completed by the residual assignment, as accumulation would finish."""
+    individual = np.flatnonzero(fragments.is_individual)
+    coexistence = Coexistence.of(fragments.start, fragments.stop, individual)
+    labels = assign_residual(contrastive.labels, contrastive.evidence, individual, coexistence)
+    probability = np.zeros(len(fragments))
+    probability[individual] = identity_probability(labels, contrastive.evidence, individual)
+    return Identification(labels, probability, contrastive.image_log_proba, contrastive.evidence,
+                          contrastive.ratio_accumulated)

@@ -113,3 +113,45 @@ class IdentificationImages(Protocol):
     def build(self, segmented, size: int, scale: float, workers: int, folder: Path | None) -> np.ndarray:
         """uint8 (n_blobs, size, size); also written per episode under ``folder`` when given."""
         ...
+
+
+class ContrastiveEncoder(Protocol):
+    """A network trained from positive and negative image pairs to embed images of one animal close together.
+
+    Training runs in chunks of batches so the caller can evaluate in between and decide when to
+    stop (silhouette, patience); ``snapshot``/``restore`` keep the best weights seen.
+    """
+
+    def start(self, images: np.ndarray, image_fragment: np.ndarray, positive: np.ndarray, negative: np.ndarray,
+              anchors: np.ndarray) -> None:
+        """Training data: uint8 (n, S, S) images, (n,) their fragments, (P,) positive fragments,
+        (K, 2) negative fragment pairs, (N,) anchor fragments known to be N different animals (label = position)."""
+        ...
+
+    def train(self, batches: int) -> float:
+        """Run that many batches; returns the mean loss."""
+        ...
+
+    def embed(self, index: np.ndarray) -> np.ndarray:
+        """(len(index), D) float64 embeddings of the training images at ``index``."""
+        ...
+
+    def snapshot(self) -> object: ...
+
+    def restore(self, snapshot: object) -> None: ...
+
+    def save(self, folder: Path, centres: np.ndarray, params: dict) -> Path:
+        """Write the weights, the (N, D) cluster centres and ``model_params.json`` into folder."""
+        ...
+
+
+class EmbeddingClustering(Protocol):
+    """k-means and its silhouette, deterministic for a given seed."""
+
+    def kmeans(self, x: np.ndarray, n: int, init: np.ndarray | None, seed: int) -> tuple[np.ndarray, np.ndarray]:
+        """((n, D) centres, (m,) cluster of each row of x); ``init`` (n, D) starting centres or None."""
+        ...
+
+    def silhouette(self, x: np.ndarray, labels: np.ndarray) -> float:
+        """Mean silhouette in [-1, 1]; 0 when fewer than two clusters are occupied."""
+        ...

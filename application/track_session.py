@@ -106,7 +106,7 @@ class TrackSession:
                                                   stage["duration_s"]))
 
         placed = {}
-        if ids.method == "accumulation":
+        if ids.method in ("contrastive", "accumulation"):
             with clock.stage("Crossings solver") as stage:
                 placements = follow_identities(blobs, links, ids.identities, individual_blobs)
                 placed = split_positions(blobs, placements, ids.identities, area_model.median)
@@ -115,7 +115,7 @@ class TrackSession:
         with clock.stage("Trajectories creation") as stage:
             identities, n_ids = ids.identities, ids.number_of_identities
             data = trajectories_output(info, settings, blobs, identities, n_ids, body_length,
-                                       ids.estimated_accuracy, ids.probabilities, placed=placed)
+                                       ids.estimated_accuracy, ids.probabilities, ids.silhouette_score, placed=placed)
             files = store.write_trajectories(data, list(settings.trajectories_formats))
             store.write_arrays("preprocessing/blobs.npz", _blob_arrays(segmented, individual, fragments, identities))
         self.events.publish(ev.TrajectoriesWritten(tuple(settings.trajectories_formats), str(store.folder / "trajectories"),
@@ -125,6 +125,7 @@ class TrackSession:
                     number_of_identities=n_ids, estimated_accuracy=ids.estimated_accuracy,
                     id_image_size=ids.image_size, resolution_reduction=ids.resolution_reduction,
                     ratio_accumulated_images=ids.ratio_accumulated, velocity_threshold=ids.velocity_threshold,
+                    silhouette_score=ids.silhouette_score,
                     timers=clock.timers)
         store.write_json("session.json", {**dump_settings(settings), **info})
         removed = tuple(f for f in folders_to_remove(settings.data_policy) if store.remove(f))

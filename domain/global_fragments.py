@@ -60,3 +60,8 @@ def build_global_fragments(blob_frame: np.ndarray, fragments: Fragments, number_
 def is_accumulable(global_fragment: GlobalFragment, fragments: Fragments) -> bool:
     """A global fragment can seed training when its shortest fragment has enough images."""
     return bool(fragments.n_images[global_fragment.fragments].min() >= MIN_IMAGES_TO_ACCUMULATE)
+
+
+def first_global_fragment(accumulable: list[GlobalFragment], fragments: Fragments) -> GlobalFragment:
+    """The one whose shortest fragment is longest (earliest on ties): the surest first N labels."""
+    return max(accumulable, key=lambda g: (fragments.n_images[g.fragments].min(), -g.start))

@@ -32,6 +32,21 @@ def torch_crossing_detector(image_size: int, settings: Settings):
                                    name="crossing_detector")
 
 
+def torch_contrastive_encoder(settings: Settings):
+    """The contrastive encoder; torch is imported only when a session needs identities."""
+    from idtracker.adapters.identification.torch_contrastive import TorchContrastiveEncoder
+
+    return TorchContrastiveEncoder(settings.contrastive_batchsize, settings.device, settings.contrastive_max_mbytes,
+                                   compile=settings.torch_compile)
+
+
+def sklearn_clustering():
+    """k-means and silhouette; scikit-learn is imported only when a session needs identities."""
+    from idtracker.adapters.identification.sklearn_clustering import SklearnClustering
+
+    return SklearnClustering()
+
+
 class Container(containers.DeclarativeContainer):
     """Adapters for a local run: OpenCV video, files on disk, structlog events."""
 
@@ -52,6 +67,8 @@ class Container(containers.DeclarativeContainer):
         IdentificationStage,
         id_images=providers.Factory(OpenCvIdentificationImages),
         make_classifier=providers.Object(torch_classifier),
+        make_encoder=providers.Object(torch_contrastive_encoder),
+        clustering=providers.Factory(sklearn_clustering),
         events=events,
     )
     track_session = providers.Factory(

@@ -201,5 +201,5 @@ def test_test_a_identities_agree_with_idtrackerai(tmp_path):
     result = score.score(reference, touching, body_length, ours)
     assert result["acc_individual"] >= 0.995 and result["acc_all"] >= 0.995
     assert np.isfinite(ours[..., 0]).sum() >= np.isfinite(reference[..., 0]).sum()
-    assert (tmp_path / "session_test_A" / "accumulation" / "identifier_cnn.model.pt").exists()
+    assert (tmp_path / "session_test_A" / "accumulation" / "model_params.json").exists()
     assert len(list((tmp_path / "session_test_A" / "identification_images").glob("id_images_*.h5"))) == 2

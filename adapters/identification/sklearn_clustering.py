@@ -1,0 +1,25 @@
+"""k-means and silhouette from scikit-learn (the EmbeddingClustering port)."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.cluster import KMeans
+from sklearn.metrics import silhouette_score
+
+#: Restarts when no starting centres are given: k-means++ alone can merge two animals.
+N_INIT_WITHOUT_CENTRES = 10
+
+
+class SklearnClustering:
+    """Implements the EmbeddingClustering port."""
+
+    def kmeans(self, x: np.ndarray, n: int, init: np.ndarray | None, seed: int) -> tuple[np.ndarray, np.ndarray]:
+        model = KMeans(n, init="k-means++" if init is None else init,
+                       n_init=N_INIT_WITHOUT_CENTRES if init is None else 1, random_state=seed)
+        labels = model.fit_predict(x)
+        return model.cluster_centers_, labels
+
+    def silhouette(self, x: np.ndarray, labels: np.ndarray) -> float:
+        if len(np.unique(labels)) < 2 or len(np.unique(labels)) >= len(x):
+            return 0.0
+        return float(silhouette_score(x, labels))

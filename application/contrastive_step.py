@@ -1,0 +1,175 @@
+"""The contrastive step: identities from clusters of an embedding learnt without identity labels.
+
+An encoder learns to embed images of one fragment together and images of coexisting fragments
+apart. Every ``EVAL_EVERY`` batches a fixed sample is embedded and clustered (k-means started from
+the first global fragment's fragments, so cluster k stays label k); training stops at the
+silhouette target, after ``patience`` evaluations without improvement (best weights restored),
+or as soon as the sure fragment labels (global fragments the clusters place one-to-one, with
+margin) cover enough images and have not changed for ``STABLE_EVALUATIONS`` evaluations:
+decisions are made per fragment, and fragments settle long before the image-level silhouette
+does (measured on test_A: 99 % of images in correctly voted fragments at silhouette 0.34).
+"""
+
+from __future__ import annotations
+
+import time
+
+import attrs
+import numpy as np
+from idtracker.domain.cluster_identities import cluster_log_proba, match_clusters
+from idtracker.domain.coexistence import Coexistence
+from idtracker.domain.contrastive_pairs import contrastive_pairs
+from idtracker.domain.fragments import Fragments
+from idtracker.domain.global_fragments import GlobalFragment, first_global_fragment, is_accumulable
+from idtracker.domain.identity_assignment import accept_global_fragment, fragment_evidence
+
+from . import events as ev
+from .accumulation import ACCEPT_MARGIN
+from .ports import ContrastiveEncoder, EmbeddingClustering, EventSink
+
+EVAL_EVERY = 20
+SAMPLE_PER_ANIMAL = 300
+STABLE_EVALUATIONS = 2
+MIN_IMPROVEMENT = 1e-3
+
+
+@attrs.frozen
+class ContrastiveResult:
+    """What the step learnt.
+
+    Attributes:
+        labels: (F,) 0-based labels of the fragments it is sure of (consistent global fragments), -1 elsewhere.
+        evidence: (F, N) summed image log-probabilities per fragment.
+        image_log_proba: (n_images, N) log-probabilities from the distances to the cluster centres.
+        centres: (N, D) cluster centres, row k = label k.
+        silhouette_score: silhouette of the kept model's clusters on the sample.
+        ratio_accumulated: fraction of accumulable images in sure fragments.
+        batches: training batches run.
+    """
+
+    labels: np.ndarray
+    evidence: np.ndarray
+    image_log_proba: np.ndarray
+    centres: np.ndarray
+    silhouette_score: float
+    ratio_accumulated: float
+    batches: int
+
+
+@attrs.define
+class ContrastiveStep:
+    """Trains the injected encoder and turns its clusters into sure fragment labels."""
+
+    encoder: ContrastiveEncoder
+    clustering: EmbeddingClustering
+    events: EventSink
+    silhouette_target: float = 0.91
+    patience: int = 30
+    seed: int = 0
+
+    def __call__(self, images: np.ndarray, image_fragment: np.ndarray, fragments: Fragments,
+                 global_fragments: list[GlobalFragment], number_of_animals: int,
+                 min_ratio: float = 0.5) -> ContrastiveResult:
+        """Args: uint8 (n, S, S) images of the individual blobs, (n,) their fragments, the session's
+        fragments and global fragments (at least one accumulable), N, and the ratio of sure images
+        that makes the result final (training may stop once sure labels that large are stable)."""
+        t0 = time.perf_counter()
+        judge = _Judge.of(fragments, global_fragments, number_of_animals)
+        pairs = contrastive_pairs(fragments)
+        self.encoder.start(images, image_fragment, pairs.positive, pairs.negative, judge.first.fragments)
+        batches, silhouette = self._train(image_fragment, pairs.positive, judge, min_ratio)
+        z = self.encoder.embed(np.arange(len(images)))
+        centres, log_proba = self._identities(z, image_fragment, judge)
+        evidence = fragment_evidence(log_proba, image_fragment, len(fragments))
+        labels, ratio = judge(evidence)
+        self.events.publish(ev.ContrastiveStepFinished(batches, silhouette, ratio, time.perf_counter() - t0))
+        return ContrastiveResult(labels, evidence, log_proba, centres, silhouette, ratio, batches)
+
+    def _identities(self, z: np.ndarray, image_fragment: np.ndarray, judge: _Judge) -> tuple[np.ndarray, np.ndarray]:
+        """((N, D) centres with row k = label k, (n, N) image log-probabilities) from k-means on z."""
+        n = len(judge.first.fragments)
+        centres, cluster = self.clustering.kmeans(z, n, _anchor_means(z, image_fragment, judge.first), self.seed)
+        known = judge.anchor[image_fragment] >= 0
+        by_label = np.empty_like(centres)
+        by_label[match_clusters(cluster[known], judge.anchor[image_fragment][known], n)] = centres
+        return by_label, cluster_log_proba(np.linalg.norm(z[:, None, :] - by_label[None], axis=2))
+
+    def _train(self, image_fragment: np.ndarray, positive: np.ndarray, judge: _Judge,
+               min_ratio: float) -> tuple[int, float]:
+        """Train until a stop rule fires; returns (batches, silhouette of the model kept)."""
+        rng = np.random.default_rng(self.seed)
+        candidates = np.flatnonzero(np.isin(image_fragment, positive))
+        sample = np.sort(rng.choice(candidates, min(len(candidates), SAMPLE_PER_ANIMAL * len(judge.first.fragments)),
+                                    replace=False))
+        best, best_state, waited, stable, previous, batches = -np.inf, None, 0, 0, None, 0
+        with self.events.progress("Contrastive training", None) as advance:
+            while True:
+                loss = self.encoder.train(EVAL_EVERY)
+                batches += EVAL_EVERY
+                advance(EVAL_EVERY)
+                z = self.encoder.embed(sample)
+                _, log_proba = self._identities(z, image_fragment[sample], judge)
+                score = self.clustering.silhouette(z, log_proba.argmax(1))
+                labels, ratio = judge(fragment_evidence(log_proba, image_fragment[sample], len(judge.anchor)))
+                same = previous is not None and np.array_equal(labels, previous) and ratio >= min_ratio
+                stable, previous = (stable + 1 if same else 0), labels
+                self.events.publish(ev.ContrastiveEvaluated(batches, loss, score, ratio, stable))
+                if stable >= STABLE_EVALUATIONS:
+                    return batches, score
+                if score > best + MIN_IMPROVEMENT:
+                    best, best_state, waited = score, self.encoder.snapshot(), 0
+                else:
+                    waited += 1
+                if best >= self.silhouette_target or waited >= self.patience:
+                    self.encoder.restore(best_state)
+                    return batches, best
+
+
+def _anchor_means(z: np.ndarray, image_fragment: np.ndarray, first: GlobalFragment) -> np.ndarray | None:
+    """(N, D) mean embedding of each first-global-fragment fragment, or None if one has no image here."""
+    means = []
+    for f in first.fragments:
+        mine = image_fragment == f
+        if not mine.any():
+            return None
+        means.append(z[mine].mean(0))
+    return np.array(means)
+
+
+@attrs.frozen
+class _Judge:
+    """Which fragments the clusters identify surely: global fragments placed one-to-one and with margin.
+
+    Global fragments are visited nearest the first one first, repeatedly, so one made consistent
+    by a later acceptance is still taken.
+    """
+
+    first: GlobalFragment
+    anchor: np.ndarray
+    fragments: Fragments
+    coexistence: Coexistence
+    order: list[GlobalFragment]
+    members: np.ndarray
+
+    @classmethod
+    def of(cls, fragments: Fragments, global_fragments: list[GlobalFragment], n: int) -> _Judge:
+        accumulable = [g for g in global_fragments if is_accumulable(g, fragments)]
+        first = first_global_fragment(accumulable, fragments)
+        anchor = np.full(len(fragments), -1, np.int64)
+        anchor[first.fragments] = np.arange(n)
+        coexistence = Coexistence.of(fragments.start, fragments.stop, np.flatnonzero(fragments.is_individual))
+        order = sorted(accumulable, key=lambda g: abs(g.start - first.start))
+        return cls(first, anchor, fragments, coexistence, order, np.unique(np.concatenate([g.fragments for g in accumulable])))
+
+    def __call__(self, evidence: np.ndarray) -> tuple[np.ndarray, float]:
+        """((F,) sure labels, -1 elsewhere; fraction of the accumulable images they cover)."""
+        labels = self.anchor.copy()
+        changed = True
+        while changed:
+            changed = False
+            for gf in self.order:
+                for f, identity in accept_global_fragment(gf, labels, evidence, self.coexistence, ACCEPT_MARGIN).items():
+                    labels[f] = identity
+                    changed = True
+        n_images = self.fragments.n_images[self.members]
+        return labels, float(n_images[labels[self.members] >= 0].sum() / n_images.sum())

@@ -1,0 +1,207 @@
+"""The contrastive step: pairs from fragments, an encoder that separates animals, its stop rules, its outputs."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from types import SimpleNamespace
+
+import cv2
+import numpy as np
+import pytest
+from idtracker.adapters.events.memory_sink import InMemoryEventSink
+from idtracker.adapters.identification.sklearn_clustering import SklearnClustering
+from idtracker.adapters.identification.torch_contrastive import TorchContrastiveEncoder
+from idtracker.application import events as ev
+from idtracker.application.contrastive_step import ContrastiveStep
+from idtracker.application.identification_stage import IdentificationStage
+from idtracker.application.settings import Settings
+from idtracker.domain.cluster_identities import cluster_log_proba, match_clusters
+from idtracker.domain.contrastive_pairs import contrastive_pairs
+from idtracker.domain.fragments import build_fragments
+from idtracker.domain.global_fragments import build_global_fragments
+
+SHARED = Path(__file__).resolve().parents[2] / "shared"
+ANIMALS, FRAMES, RUN, SIZE = 3, 60, 20, 24
+
+
+def _draw(animal: int, rng: np.random.Generator) -> np.ndarray:
+    """A 24-px image of one of three visibly different 'animals', jittered and noisy."""
+    image = np.zeros((SIZE, SIZE), np.uint8)
+    c = (12 + int(rng.integers(-1, 2)), 12 + int(rng.integers(-1, 2)))
+    if animal == 0:
+        cv2.ellipse(image, c, (9, 4), 0, 0, 360, 200, -1)
+    elif animal == 1:
+        cv2.rectangle(image, (c[0] - 6, c[1] - 6), (c[0] + 6, c[1] + 6), 120, -1)
+    else:
+        cv2.circle(image, c, 7, 250, 2)
+    noise = rng.normal(0, 12, image.shape)
+    return np.clip(image + noise, 0, 255).astype(np.uint8)
+
+
+@pytest.fixture(scope="module")
+def scene():
+    """Three animals over 60 frames; each animal's track breaks every 20 frames (3 fragments each)."""
+    rng = np.random.default_rng(1)
+    frame = np.repeat(np.arange(FRAMES), ANIMALS)
+    animal = np.tile(np.arange(ANIMALS), FRAMES)
+    blob = np.arange(len(frame))
+    nxt = blob + ANIMALS
+    keep = (nxt < len(frame)) & ((frame + 1) % RUN != 0)
+    links = np.column_stack([blob[keep], nxt[keep]])
+    fragments = build_fragments(frame, links, np.ones(len(frame), bool))
+    global_fragments = build_global_fragments(frame, fragments, FRAMES, ANIMALS)
+    images = np.stack([_draw(a, rng) for a in animal])
+    centroid = np.column_stack([frame * 1.0, animal * 50.0])
+    return SimpleNamespace(frame=frame, animal=animal, fragments=fragments, global_fragments=global_fragments,
+                           images=images, centroid=centroid)
+
+
+def test_pairs_are_long_fragments_and_their_coexisting_neighbours(scene):
+    pairs = contrastive_pairs(scene.fragments)
+    assert len(pairs.positive) == 9
+    assert len(pairs.negative) == 9  # 3 time windows x 3 pairs of animals
+    assert np.all(scene.fragments.start[pairs.negative[:, 0]] == scene.fragments.start[pairs.negative[:, 1]])
+
+
+def test_clusters_become_labels_of_the_first_global_fragment():
+    assert list(match_clusters(np.array([2, 2, 0, 1]), np.array([0, 0, 1, 2]), 3)) == [1, 2, 0]
+    p = np.exp(cluster_log_proba(np.array([[0.5, 5.0]])))
+    assert p[0, 0] / p[0, 1] == pytest.approx((5.01 / 0.51) ** 7)
+
+
+def test_encoder_separates_animals_and_fragments_get_their_animal(scene):
+    sink = InMemoryEventSink()
+    step = ContrastiveStep(TorchContrastiveEncoder(16, "cpu"), SklearnClustering(), sink)
+    result = step(scene.images, scene.fragments.of_blob, scene.fragments, scene.global_fragments, ANIMALS)
+    fragment_animal = np.zeros(len(scene.fragments), np.int64)
+    fragment_animal[scene.fragments.of_blob] = scene.animal
+    assert result.ratio_accumulated == 1.0
+    for a in range(ANIMALS):
+        assert len(np.unique(result.labels[fragment_animal == a])) == 1
+    assert len(np.unique(result.labels)) == ANIMALS
+    assert result.silhouette_score > 0.5
+    assert sink.of_type(ev.ContrastiveStepFinished)[0].batches == result.batches
+
+
+class _FixedEncoder:
+    """An encoder whose embedding never changes: the silhouette cannot improve after the first check."""
+
+    def __init__(self, animal: np.ndarray):
+        self.animal, self.restored = animal, None
+
+    def start(self, images, image_fragment, positive, negative, anchors) -> None:
+        pass
+
+    def train(self, batches: int) -> float:
+        return 1.0
+
+    def embed(self, index: np.ndarray) -> np.ndarray:
+        return np.eye(8)[self.animal[index]] * 10.0 + np.sin(index)[:, None]
+
+    def snapshot(self) -> object:
+        return "weights"
+
+    def restore(self, snapshot: object) -> None:
+        self.restored = snapshot
+
+
+def test_patience_stops_training_and_restores_the_best_weights(scene):
+    sink = InMemoryEventSink()
+    encoder = _FixedEncoder(scene.animal)
+    step = ContrastiveStep(encoder, SklearnClustering(), sink, silhouette_target=1.0, patience=3)
+    step(scene.images, scene.fragments.of_blob, scene.fragments, scene.global_fragments, ANIMALS, min_ratio=1.1)
+    assert len(sink.of_type(ev.ContrastiveEvaluated)) == 4
+    assert encoder.restored == "weights"
+
+
+def test_stable_sure_labels_stop_training_early(scene):
+    sink = InMemoryEventSink()
+    step = ContrastiveStep(_FixedEncoder(scene.animal), SklearnClustering(), sink, silhouette_target=1.0, patience=30)
+    result = step(scene.images, scene.fragments.of_blob, scene.fragments, scene.global_fragments, ANIMALS)
+    assert len(sink.of_type(ev.ContrastiveEvaluated)) == 3 and result.ratio_accumulated == 1.0
+
+
+class _TruthClassifier:
+    """Accumulation's classifier stand-in: knows the animals, so only the dispatch is under test."""
+
+    def __init__(self, animal: np.ndarray):
+        self.animal = animal
+
+    def fit(self, images, labels) -> dict:
+        return {}
+
+    def log_proba(self, images: np.ndarray) -> np.ndarray:
+        return np.log(np.where(np.eye(ANIMALS)[self.animal], 0.98, 0.01))
+
+    def save(self, folder: Path, params: dict) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "model_params.json").write_text(json.dumps({**params, "model": "truth"}))
+        return folder
+
+
+def _stage(scene, sink, encoder_calls: list) -> IdentificationStage:
+    def make_encoder(settings):
+        encoder_calls.append(settings)
+        return TorchContrastiveEncoder(16, "cpu")
+
+    return IdentificationStage(None, lambda size, n, settings: _TruthClassifier(scene.animal), make_encoder,
+                               SklearnClustering(), sink)
+
+
+def _identify(scene, stage, tmp_path, **settings):
+    return stage(Settings(number_of_animals=ANIMALS, **settings), SimpleNamespace(blobs=SimpleNamespace(centroid=scene.centroid)),
+                 scene.fragments, scene.global_fragments, 40.0, 1, tmp_path, images=scene.images)
+
+
+def test_disable_contrastive_goes_straight_to_accumulation(scene, tmp_path):
+    sink, calls = InMemoryEventSink(), []
+    result = _identify(scene, _stage(scene, sink, calls), tmp_path, disable_contrastive=True)
+    assert calls == [] and not sink.of_type(ev.ContrastiveEvaluated)
+    assert result.method == "accumulation" and result.silhouette_score is None
+
+
+def test_sure_contrastive_result_is_final_and_saved(scene, tmp_path):
+    sink, calls = InMemoryEventSink(), []
+    result = _identify(scene, _stage(scene, sink, calls), tmp_path)
+    assert result.method == "contrastive" and result.silhouette_score > 0.5
+    assert not sink.of_type(ev.AccumulationStepFinished)
+    mapping = {a: set(result.identities[scene.animal == a]) for a in range(ANIMALS)}
+    assert all(len(ids) == 1 for ids in mapping.values()) and len(set.union(*mapping.values())) == ANIMALS
+    folder = tmp_path / "accumulation"
+    assert (folder / "identifier_contrastive.model.pt").exists()
+    assert np.loadtxt(folder / "identifier_contrastive.cluster_centers.csv", delimiter=",").shape == (ANIMALS, 8)
+    assert json.loads((folder / "model_params.json").read_text())["n_classes"] == ANIMALS
+
+
+def test_same_input_gives_same_labels(scene):
+    runs = [ContrastiveStep(TorchContrastiveEncoder(16, "cpu"), SklearnClustering(), InMemoryEventSink())(
+        scene.images, scene.fragments.of_blob, scene.fragments, scene.global_fragments, ANIMALS) for _ in range(2)]
+    assert np.array_equal(runs[0].image_log_proba, runs[1].image_log_proba)
+
+
+@pytest.mark.slow
+def test_test_a_with_contrastive_agrees_with_idtrackerai(tmp_path):
+    from idtracker.entrypoints.cli import main
+
+    assert main(["--load", str(SHARED / "data" / "test_A.toml"), "--track", "--output_dir", str(tmp_path)]) == 0
+    spec = importlib.util.spec_from_file_location("score", SHARED / "tools" / "score.py")
+    score = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(score)
+    reference, touching, body_length = score.load_ref(SHARED / "data" / "reference" / "test_A")
+    ours, _ = score.load_traj(tmp_path / "session_test_A")
+    assert score.score(reference, touching, body_length, ours)["acc_individual"] >= 0.995
+    data = np.load(tmp_path / "session_test_A" / "trajectories" / "trajectories.npy", allow_pickle=True).item()
+    assert 0 < data["silhouette_score"] <= 1
+
+
+def test_images_over_the_memory_budget_are_read_per_batch(scene, tmp_path):
+    on_disk = np.lib.format.open_memmap(tmp_path / "images.npy", "w+", np.uint8, scene.images.shape)
+    on_disk[:] = scene.images
+    pairs = contrastive_pairs(scene.fragments)
+    encoder = TorchContrastiveEncoder(8, "cpu", max_mbytes=0)
+    encoder.start(on_disk, scene.fragments.of_blob, pairs.positive, pairs.negative, scene.global_fragments[0].fragments)
+    assert not encoder.preloaded
+    assert np.isfinite(encoder.train(2))
+    assert encoder.embed(np.array([5, 0, 3])).shape == (3, 8)
