@@ -14,7 +14,7 @@ import attrs
 import numpy as np
 from idtracker.domain.coexistence import Coexistence
 from idtracker.domain.fragments import Fragments
-from idtracker.domain.global_fragments import GlobalFragment, is_accumulable
+from idtracker.domain.global_fragments import GlobalFragment, first_global_fragment, is_accumulable
 from idtracker.domain.identity_assignment import (
     accept_global_fragment,
     assign_residual,
@@ -78,7 +78,7 @@ class Accumulation:
         individual = np.flatnonzero(fragments.is_individual)
         coexistence = Coexistence.of(fragments.start, fragments.stop, individual)
         accumulable = [g for g in global_fragments if is_accumulable(g, fragments)]
-        first = max(accumulable, key=lambda g: (fragments.n_images[g.fragments].min(), -g.start))
+        first = first_global_fragment(accumulable, fragments)
         labels = np.full(len(fragments), -1, np.int64)
         if initial_labels is None:
             labels[first.fragments] = np.arange(number_of_animals)
