@@ -1,11 +1,11 @@
 """Identity accuracy and cost on rendered videos with ground truth, and on test_A against idtracker.ai.
 
-Usage: python bench/accuracy.py [--quick] [--cases NAME ...] [--work DIR] [--wo_identities]
+Usage: python bench/accuracy.py [--quick] [--cases NAME ...] [--work DIR] [--wo_identities] [--score_only]
 
 Each case is rendered once (cached in --work, default bench_work/), tracked by the real
 ``idtrackerai`` command in a child process (timed, peak RSS from GNU time when available), and
-scored: identity accuracy on individual frames (no animal touching) and on all frames, IDF1 at one
-body length, coverage. test_A is scored against idtracker.ai 6.0.14's own trajectories (agreement,
+scored: identity accuracy on individual frames (no animal touching), on all frames and on the
+animal-frames touching another (crossings), IDF1 at one body length, coverage. test_A is scored against idtracker.ai 6.0.14's own trajectories (agreement,
 not ground truth). Prints one table. ``--quick`` runs a subset in a few minutes.
 """
 
@@ -66,14 +66,18 @@ def _run(command: list[str], cwd: Path) -> tuple[float, float | None, int]:
     return wall, (int(found[-1]) / 1024 if found else None), done.returncode
 
 
-def _track(toml: Path, out: Path, extra: list[str]) -> tuple[float, float | None, int]:
+def _track(toml: Path, out: Path, extra: list[str] | None) -> tuple[float, float | None, int]:
+    """Track into a fresh ``out``; ``extra`` None means score the session already there."""
+    if extra is None and out.exists():
+        return float("nan"), None, 0
+    extra = extra or []
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
     return _run([str(BIN / "idtrackerai"), "--load", str(toml), "--output_dir", str(out), "--track", *extra], out)
 
 
-def rendered_case(case: Case, work: Path, extra: list[str]) -> dict:
+def rendered_case(case: Case, work: Path, extra: list[str] | None) -> dict:
     folder = work / case.name
     if not (folder / "gt.npz").exists():
         render_video(RenderSettings(animals=case.animals, frames=case.frames, seed=case.seed, width=case.size,
@@ -83,7 +87,7 @@ def rendered_case(case: Case, work: Path, extra: list[str]) -> dict:
     return _row(case.name, case.animals, case.frames, truth, folder / "out" / f"session_{case.name}", wall, rss, code)
 
 
-def test_a_case(work: Path, extra: list[str]) -> dict:
+def test_a_case(work: Path, extra: list[str] | None) -> dict:
     reference = read_trajectories(SHARED / "data" / "reference" / "test_A")
     positions = reference["trajectories"]
     truth = GroundTruth(positions, np.zeros(positions.shape[:2], bool), float(reference["body_length"]),
@@ -98,13 +102,23 @@ def _row(name, animals, frames, truth, session, wall, rss, code) -> dict:
         return {**row, "error": f"exit {code}"}
     score = score_tracking(truth, read_trajectories(session)["trajectories"])
     timers = json.loads((session / "session.json").read_text())["timers"]
-    return {**row, "acc_individual": score.accuracy.acc_individual, "acc_all": score.accuracy.acc_all,
-            "idf1": score.idf1_one_body.idf1, "coverage": score.accuracy.coverage,
+    acc = score.accuracy
+    return {**row, "acc_individual": acc.acc_individual, "acc_all": acc.acc_all,
+            "acc_touching": _touching_accuracy(acc.acc_individual, acc.acc_all, acc.touching_fraction),
+            "idf1": score.idf1_one_body.idf1, "coverage": acc.coverage,
             "tracking_s": timers.get("Tracking", {}).get("duration_s")}
 
 
+def _touching_accuracy(acc_individual: float, acc_all: float, touching_fraction: float) -> float:
+    """Accuracy on animal-frames touching another (right identity within 0.5 body length), from
+    acc_all = (1 - t) acc_individual + t acc_touching."""
+    if touching_fraction == 0:
+        return float("nan")
+    return (acc_all - (1 - touching_fraction) * acc_individual) / touching_fraction
+
+
 def print_table(rows: list[dict]) -> None:
-    head = f"{'case':<26}{'animals':>8}{'frames':>8}{'acc_ind':>9}{'acc_all':>9}{'IDF1':>8}{'cover':>8}{'wall_s':>9}{'id_s':>8}{'RSS_MB':>8}"
+    head = f"{'case':<26}{'animals':>8}{'frames':>8}{'acc_ind':>9}{'acc_all':>9}{'acc_tch':>9}{'IDF1':>8}{'cover':>8}{'wall_s':>9}{'id_s':>8}{'RSS_MB':>8}"
     print(head)
     print("-" * len(head))
     for r in rows:
@@ -114,6 +128,7 @@ def print_table(rows: list[dict]) -> None:
         rss = f"{r['peak_rss_mb']:8.0f}" if r["peak_rss_mb"] else f"{'-':>8}"
         ident = f"{r['tracking_s']:8.1f}" if r["tracking_s"] is not None else f"{'-':>8}"
         print(f"{r['case']:<26}{r['animals']:>8}{r['frames']:>8}{r['acc_individual']:9.4f}{r['acc_all']:9.4f}"
+              f"{r['acc_touching']:9.4f}"
               f"{r['idf1']:8.4f}{r['coverage']:8.4f}{r['wall_s']:9.1f}{ident}{rss}")
 
 
@@ -123,9 +138,10 @@ def main() -> None:
     parser.add_argument("--cases", nargs="+", help="case names to run (test_A included by name)")
     parser.add_argument("--work", type=Path, default=Path("bench_work"))
     parser.add_argument("--wo_identities", action="store_true", help="track without identities (segmentation only)")
+    parser.add_argument("--score_only", action="store_true", help="re-score sessions already in --work")
     args = parser.parse_args()
     names = args.cases or (QUICK if args.quick else [c.name for c in CASES] + ["test_A"])
-    extra = ["--track_wo_identities", "true"] if args.wo_identities else []
+    extra = None if args.score_only else (["--track_wo_identities", "true"] if args.wo_identities else [])
     if args.wo_identities:
         print("mode: track_wo_identities (no identification)")
     work = args.work.resolve()
