@@ -6,14 +6,17 @@ Each case is rendered once (cached in --work, default bench_work/), tracked by t
 ``idtrackerai`` command in a child process (timed, peak RSS from GNU time when available), and
 scored: identity accuracy on individual frames (no animal touching), on all frames and on the
 animal-frames touching another (crossings), IDF1 at one body length, coverage. test_A is scored against idtracker.ai 6.0.14's own trajectories (agreement,
-not ground truth). Prints one table. ``--quick`` runs a subset in a few minutes.
+not ground truth). Prints one table. ``--quick`` runs a subset in a few minutes; a case that does
+not finish within ``--case_timeout`` is reported as unfinished, so the suite stays within an hour.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
+import signal
 import shutil
 import subprocess
 import sys
@@ -54,11 +57,19 @@ CASES = [
 QUICK = ["8_distinct", "test_A"]
 
 
-def _run(command: list[str], cwd: Path) -> tuple[float, float | None, int]:
-    """(wall s, peak RSS MB or None, exit code) of a command run in cwd."""
+def _run(command: list[str], cwd: Path, timeout_s: float) -> tuple[float, float | None, int]:
+    """(wall s, peak RSS MB or None, exit code; -1 when it ran past ``timeout_s``) of a command run in cwd."""
     timer = ["/usr/bin/time", "-f", "peak_rss_kb=%M"] if Path("/usr/bin/time").exists() else []
     t0 = time.perf_counter()
-    done = subprocess.run(timer + command, cwd=cwd, capture_output=True, text=True)
+    process = subprocess.Popen(timer + command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                               text=True, start_new_session=True)
+    try:
+        _, stderr = process.communicate(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)  # the tracker and its workers, not only GNU time
+        process.communicate()
+        return time.perf_counter() - t0, None, -1
+    done = subprocess.CompletedProcess(command, process.returncode, "", stderr)
     wall = time.perf_counter() - t0
     found = re.findall(r"peak_rss_kb=(\d+)", done.stderr)
     if done.returncode:
@@ -66,7 +77,7 @@ def _run(command: list[str], cwd: Path) -> tuple[float, float | None, int]:
     return wall, (int(found[-1]) / 1024 if found else None), done.returncode
 
 
-def _track(toml: Path, out: Path, extra: list[str] | None) -> tuple[float, float | None, int]:
+def _track(toml: Path, out: Path, extra: list[str] | None, timeout_s: float) -> tuple[float, float | None, int]:
     """Track into a fresh ``out``; ``extra`` None means score the session already there."""
     if extra is None and out.exists():
         return float("nan"), None, 0
@@ -74,30 +85,33 @@ def _track(toml: Path, out: Path, extra: list[str] | None) -> tuple[float, float
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    return _run([str(BIN / "idtrackerai"), "--load", str(toml), "--output_dir", str(out), "--track", *extra], out)
+    return _run([str(BIN / "idtrackerai"), "--load", str(toml), "--output_dir", str(out), "--track", *extra], out,
+                timeout_s)
 
 
-def rendered_case(case: Case, work: Path, extra: list[str] | None) -> dict:
+def rendered_case(case: Case, work: Path, extra: list[str] | None, timeout_s: float) -> dict:
     folder = work / case.name
     if not (folder / "gt.npz").exists():
         render_video(RenderSettings(animals=case.animals, frames=case.frames, seed=case.seed, width=case.size,
                                     height=case.size, distinctness=case.distinctness, name=case.name), folder)
     truth = read_ground_truth(folder)
-    wall, rss, code = _track(folder / f"{case.name}.toml", folder / "out", extra)
+    wall, rss, code = _track(folder / f"{case.name}.toml", folder / "out", extra, timeout_s)
     return _row(case.name, case.animals, case.frames, truth, folder / "out" / f"session_{case.name}", wall, rss, code)
 
 
-def test_a_case(work: Path, extra: list[str] | None) -> dict:
+def test_a_case(work: Path, extra: list[str] | None, timeout_s: float) -> dict:
     reference = read_trajectories(SHARED / "data" / "reference" / "test_A")
     positions = reference["trajectories"]
     truth = GroundTruth(positions, np.zeros(positions.shape[:2], bool), float(reference["body_length"]),
                         np.full(positions.shape[:2], np.nan))
-    wall, rss, code = _track(SHARED / "data" / "test_A.toml", work / "test_A", extra)
+    wall, rss, code = _track(SHARED / "data" / "test_A.toml", work / "test_A", extra, timeout_s)
     return _row("test_A (vs idtracker.ai)", 8, len(positions), truth, work / "test_A" / "session_test_A", wall, rss, code)
 
 
 def _row(name, animals, frames, truth, session, wall, rss, code) -> dict:
     row = {"case": name, "animals": animals, "frames": frames, "wall_s": wall, "peak_rss_mb": rss}
+    if code == -1:
+        return {**row, "error": f"not finished within {wall:.0f} s (case time limit)"}
     if code != 0:
         return {**row, "error": f"exit {code}"}
     score = score_tracking(truth, read_trajectories(session)["trajectories"])
@@ -139,6 +153,9 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("bench_work"))
     parser.add_argument("--wo_identities", action="store_true", help="track without identities (segmentation only)")
     parser.add_argument("--score_only", action="store_true", help="re-score sessions already in --work")
+    parser.add_argument("--case_timeout", type=float, default=900.0,
+                        help="seconds a case may track before it is reported unfinished (default: 900, so the "
+                             "whole suite stays within an hour)")
     args = parser.parse_args()
     names = args.cases or (QUICK if args.quick else [c.name for c in CASES] + ["test_A"])
     extra = None if args.score_only else (["--track_wo_identities", "true"] if args.wo_identities else [])
@@ -148,7 +165,8 @@ def main() -> None:
     rows = []
     for name in names:
         case = next((c for c in CASES if c.name == name), None)
-        rows.append(test_a_case(work, extra) if name == "test_A" else rendered_case(case, work, extra))
+        rows.append(test_a_case(work, extra, args.case_timeout) if name == "test_A"
+                    else rendered_case(case, work, extra, args.case_timeout))
         print(f"done {name}: {rows[-1]}", file=sys.stderr)
     print_table(rows)
 
