@@ -20,8 +20,16 @@ from idtracker.domain.cluster_identities import cluster_log_proba, match_cluster
 from idtracker.domain.coexistence import Coexistence
 from idtracker.domain.contrastive_pairs import contrastive_pairs
 from idtracker.domain.fragments import Fragments
-from idtracker.domain.global_fragments import GlobalFragment, first_global_fragment, is_accumulable
-from idtracker.domain.identity_assignment import accept_global_fragment, fragment_evidence
+from idtracker.domain.global_fragments import (
+    MIN_IMAGES_TO_ACCUMULATE,
+    GlobalFragment,
+    first_global_fragment,
+    is_accumulable,
+)
+from idtracker.domain.identity_assignment import (
+    accept_global_fragment,
+    fragment_evidence,
+)
 
 from . import events as ev
 from .accumulation import ACCEPT_MARGIN
@@ -159,10 +167,13 @@ class _Judge:
         anchor[first.fragments] = np.arange(n)
         coexistence = Coexistence.of(fragments.start, fragments.stop, np.flatnonzero(fragments.is_individual))
         order = sorted(accumulable, key=lambda g: abs(g.start - first.start))
-        return cls(first, anchor, fragments, coexistence, order, np.unique(np.concatenate([g.fragments for g in accumulable])))
+        # Coverage is judged on every long individual fragment, not only those in global fragments:
+        # with a single accumulable global fragment its own anchors would otherwise count as 100 %.
+        long = np.flatnonzero(fragments.is_individual & (fragments.n_images >= MIN_IMAGES_TO_ACCUMULATE))
+        return cls(first, anchor, fragments, coexistence, order, long)
 
     def __call__(self, evidence: np.ndarray) -> tuple[np.ndarray, float]:
-        """((F,) sure labels, -1 elsewhere; fraction of the accumulable images they cover)."""
+        """((F,) sure labels, -1 elsewhere; fraction of the long individual fragments' images they cover)."""
         labels = self.anchor.copy()
         changed = True
         while changed:
