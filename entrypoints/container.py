@@ -57,15 +57,16 @@ class Container(containers.DeclarativeContainer):
         console=config.console.as_(bool),
     )
     images = providers.Singleton(OpenCvImageTools)
+    id_images = providers.Factory(OpenCvIdentificationImages)
     crossings = providers.Factory(
         CrossingDetection,
-        id_images=providers.Factory(OpenCvIdentificationImages),
+        id_images=id_images,
         make_detector=providers.Object(torch_crossing_detector),
         events=events,
     )
     identification = providers.Factory(
         IdentificationStage,
-        id_images=providers.Factory(OpenCvIdentificationImages),
+        id_images=id_images,
         make_classifier=providers.Object(torch_classifier),
         make_encoder=providers.Object(torch_contrastive_encoder),
         clustering=providers.Factory(sklearn_clustering),
