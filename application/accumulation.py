@@ -2,8 +2,10 @@
 
 The first global fragment's N fragments are N different animals, which labels them for free. A
 classifier trained on them scores every other fragment; global fragments whose fragments it
-places one-to-one and with certainty join the training set, and the classifier is refined.
-What is left at the end is assigned fragment by fragment, surest first.
+places one-to-one and with certainty join the training set, then single fragments whose
+identity is certain, consistent and unique (with many animals a global fragment is rarely sure
+as a whole), and the classifier is refined on the grown set. What is left at the end is
+assigned fragment by fragment, surest first.
 """
 
 from __future__ import annotations
@@ -14,12 +16,19 @@ import attrs
 import numpy as np
 from idtracker.domain.coexistence import Coexistence
 from idtracker.domain.fragments import Fragments
-from idtracker.domain.global_fragments import GlobalFragment, first_global_fragment, is_accumulable
+from idtracker.domain.global_fragments import (
+    MIN_IMAGES_TO_ACCUMULATE,
+    GlobalFragment,
+    first_global_fragment,
+    is_accumulable,
+)
 from idtracker.domain.identity_assignment import (
     accept_global_fragment,
     assign_residual,
+    certain_unique_fragments,
     fragment_evidence,
     identity_probability,
+    image_votes,
 )
 
 from . import events as ev
@@ -28,6 +37,11 @@ from .ports import EventSink, IdentityClassifier
 #: Log-likelihood margin (best vs runner-up identity) for a fragment to be accepted for training.
 ACCEPT_MARGIN = 3.0
 MAX_STEPS = 20
+#: Images one training step sees at most: the network keeps its weights between steps, so each
+#: step refines on a fresh sample instead of re-reading everything (CPU time grows with N otherwise).
+STEP_IMAGES = 24000
+#: Accumulation stops when a step adds fewer images than this fraction of the long fragments'.
+MIN_GAIN = 0.005
 
 
 @attrs.frozen
@@ -39,7 +53,9 @@ class Identification:
         fragment_probability: (F,) posterior of each fragment's label.
         image_log_proba: (n_images, N) log-probabilities of the individual images.
         evidence: (F, N) summed image log-probabilities of each fragment.
-        ratio_accumulated: fraction of accumulable images that ended in the training set.
+        ratio_accumulated: fraction of the long individual fragments' images (4 or more) that ended in the
+            training set (with many animals few frames show all of them apart, so global fragments
+            alone would make a poor denominator).
     """
 
     labels: np.ndarray
@@ -84,30 +100,36 @@ class Accumulation:
             labels[first.fragments] = np.arange(number_of_animals)
         else:
             labels[:] = initial_labels
-        accumulable_fragments = np.unique(np.concatenate([g.fragments for g in accumulable]))
+        long = individual[fragments.n_images[individual] >= MIN_IMAGES_TO_ACCUMULATE]
         order = sorted(accumulable, key=lambda g: abs(g.start - first.start))
-        evidence = np.zeros((len(fragments), number_of_animals))
-        log_proba = np.zeros((len(images), number_of_animals))
+        long_images = fragments.n_images[long].sum()
         ratio = 0.0
         for step in range(MAX_STEPS):
             t0 = time.perf_counter()
             train = self._training_set(labels, image_fragment, rng)
             report = self.classifier.fit(images[train], labels[image_fragment[train]])
-            log_proba = self.classifier.log_proba(images)
-            evidence = fragment_evidence(log_proba, image_fragment, len(fragments))
-            new = 0
+            if (labels[long] >= 0).all():
+                break
+            before = fragments.n_images[long][labels[long] >= 0].sum()
+            evidence, votes = self._score(images, image_fragment, long[labels[long] < 0], len(fragments))
+            new_global = 0
             for gf in order:
                 proposal = accept_global_fragment(gf, labels, evidence, coexistence, ACCEPT_MARGIN)
                 for f, identity in proposal.items():
                     labels[f] = identity
-                new += bool(proposal)
-            n_images = fragments.n_images[accumulable_fragments]
-            ratio = float(n_images[labels[accumulable_fragments] >= 0].sum() / n_images.sum())
+                new_global += bool(proposal)
+            single = certain_unique_fragments(evidence, votes, labels, long[labels[long] < 0], coexistence,
+                                              MIN_IMAGES_TO_ACCUMULATE)
+            labels[list(single)] = list(single.values())
+            labelled = fragments.n_images[long][labels[long] >= 0].sum()
+            ratio, gained = float(labelled / long_images), labelled - before
             self.events.publish(ev.AccumulationStepFinished(
-                step, len(train), new, int((labels >= 0).sum()), ratio, float(report.get("validation_accuracy", np.nan)),
-                time.perf_counter() - t0))
-            if new == 0 or ratio >= self.early_stop_ratio:
+                step, len(train), int(report.get("epochs", 0)), new_global, len(single), int((labels >= 0).sum()),
+                ratio, float(report.get("validation_accuracy", np.nan)), time.perf_counter() - t0))
+            if gained < MIN_GAIN * long_images or ratio >= self.early_stop_ratio:
                 break
+        log_proba = self.classifier.log_proba(images)
+        evidence = fragment_evidence(log_proba, image_fragment, len(fragments))
         t0 = time.perf_counter()
         final = assign_residual(labels, evidence, individual, coexistence)
         self.events.publish(ev.ResidualFragmentsAssigned(int((labels[individual] < 0).sum()),
@@ -116,13 +138,25 @@ class Accumulation:
         probability[individual] = identity_probability(final, evidence, individual)
         return Identification(final, probability, log_proba, evidence, ratio)
 
+    def _score(self, images: np.ndarray, image_fragment: np.ndarray, candidates: np.ndarray,
+               number_of_fragments: int) -> tuple[np.ndarray, np.ndarray]:
+        """(F, N) evidence and image votes of the candidate fragments (zero elsewhere): labelled
+        fragments keep their labels, so only the others are scored again."""
+        rows = np.flatnonzero(np.isin(image_fragment, candidates))
+        log_proba = self.classifier.log_proba(images[rows])
+        return (fragment_evidence(log_proba, image_fragment[rows], number_of_fragments),
+                image_votes(log_proba, image_fragment[rows], number_of_fragments))
+
     def _training_set(self, labels: np.ndarray, image_fragment: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Indices of labelled images, at most ``max_images_per_animal`` per identity."""
+        """Indices of labelled images, a random sample of at most ``max_images_per_animal`` per
+        identity and ``STEP_IMAGES`` in all."""
         image_label = labels[image_fragment]
+        identities = np.unique(image_label[image_label >= 0])
+        cap = min(self.max_images_per_animal, max(STEP_IMAGES // max(len(identities), 1), 1))
         chosen = []
-        for identity in np.unique(image_label[image_label >= 0]):
+        for identity in identities:
             idx = np.flatnonzero(image_label == identity)
-            if len(idx) > self.max_images_per_animal:
-                idx = rng.choice(idx, self.max_images_per_animal, replace=False)
+            if len(idx) > cap:
+                idx = rng.choice(idx, cap, replace=False)
             chosen.append(idx)
         return np.sort(np.concatenate(chosen))

@@ -139,7 +139,9 @@ class IdentificationImagesBuilt(Event):
 class AccumulationStepFinished(Event):
     step: int
     training_images: int
+    epochs: int
     new_global_fragments: int
+    new_single_fragments: int
     labelled_fragments: int
     ratio_accumulated_images: float
     validation_accuracy: float
@@ -173,7 +175,7 @@ class ContrastiveEvaluated(Event):
     loss: float
     silhouette_score: float
     ratio_sure_images: float
-    stable_evaluations: int
+    evaluations_without_more_sure_images: int
 
     @property
     def level(self) -> str:

@@ -102,10 +102,6 @@ class IdentityClassifier(Protocol):
         """Write the weights and ``model_params.json`` (``params`` plus the model name) atomically."""
         ...
 
-    def save(self, folder: Path, params: dict) -> Path:
-        """Write the weights and ``model_params.json`` (params plus the model's own) into folder."""
-        ...
-
 
 class IdentificationImages(Protocol):
     """Builds the identification image of every blob from the segmentation's crops."""

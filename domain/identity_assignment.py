@@ -18,6 +18,10 @@ from .coexistence import Coexistence
 from .global_fragments import GlobalFragment
 
 LOG_PROB_FLOOR = -8.0
+#: A fragment is certain when its evidence beats the runner-up by this much per image (log units)...
+MIN_MARGIN_PER_IMAGE = 1.0
+#: ... and this fraction of its images vote for its best identity.
+MIN_VOTE_FRACTION = 0.7
 
 
 def fragment_evidence(log_probs: np.ndarray, image_fragment: np.ndarray, number_of_fragments: int) -> np.ndarray:
@@ -25,6 +29,47 @@ def fragment_evidence(log_probs: np.ndarray, image_fragment: np.ndarray, number_
     evidence = np.zeros((number_of_fragments, log_probs.shape[1]))
     np.add.at(evidence, image_fragment, np.maximum(log_probs, LOG_PROB_FLOOR))
     return evidence
+
+
+def image_votes(log_probs: np.ndarray, image_fragment: np.ndarray, number_of_fragments: int) -> np.ndarray:
+    """(F, N) number of each fragment's images whose most likely identity is each identity."""
+    votes = np.zeros((number_of_fragments, log_probs.shape[1]))
+    np.add.at(votes, (image_fragment, log_probs.argmax(1)), 1)
+    return votes
+
+
+def certain_unique_fragments(evidence: np.ndarray, votes: np.ndarray, labels: np.ndarray, candidates: np.ndarray,
+                             coexistence: Coexistence, min_images: int) -> dict[int, int]:
+    """New labels for the candidates whose best identity is certain, consistent and unique.
+
+    Per fragment rather than per global fragment, so one doubtful animal does not hold back the
+    other N - 1. Certain: ``min_images`` or more scored images, a lead over the runner-up of
+    ``MIN_MARGIN_PER_IMAGE`` per image and ``MIN_VOTE_FRACTION`` of the image votes. Consistent: no
+    coexisting labelled fragment holds the identity. Unique: no coexisting unlabelled fragment
+    with scored images has it as its best. A classifier confidently wrong about an animal is wrong
+    in the same direction about its look-alike, so two coexisting claims on one identity veto each
+    other; and the accepted fragments never clash, as two coexisting ones would share a best.
+
+    Args:
+        evidence: (F, N) summed image log-probabilities per fragment.
+        votes: (F, N) image votes per fragment (``image_votes``); fragments without scored images claim nothing.
+        labels: (F,) current labels, -1 unlabelled; not modified.
+        candidates: unlabelled fragment ids to consider.
+        coexistence: adjacency between the individual fragments.
+        min_images: scored images a candidate needs.
+    """
+    n_images = votes.sum(1)
+    rows = np.arange(len(evidence))
+    best = evidence.argmax(1)
+    runner_up = np.partition(evidence, -2, axis=1)[:, -2]
+    certain = ((n_images >= min_images) & (evidence[rows, best] - runner_up >= MIN_MARGIN_PER_IMAGE * n_images)
+               & (votes[rows, best] >= MIN_VOTE_FRACTION * n_images))
+    claims = np.where(labels >= 0, labels, np.where(n_images > 0, best, -1))
+    accepted = {}
+    for f in candidates[certain[candidates]]:
+        if not np.any(claims[coexistence.neighbours(f)] == best[f]):
+            accepted[int(f)] = int(best[f])
+    return accepted
 
 
 def excluded_identities(fragment: int, labels: np.ndarray, coexistence: Coexistence) -> np.ndarray:

@@ -8,8 +8,10 @@ from idtracker.domain.id_image_geometry import id_image_geometry
 from idtracker.domain.identity_assignment import (
     accept_global_fragment,
     assign_residual,
+    certain_unique_fragments,
     fragment_evidence,
     identity_probability,
+    image_votes,
 )
 
 
@@ -72,3 +74,45 @@ def test_id_image_side_fits_the_body_on_the_diagonal():
     assert id_image_geometry(150.0, None, None) == (80, 0.75)
     assert id_image_geometry(57.43, 30, None) == (30, 0.71)
     assert id_image_geometry(57.43, None, 0.5) == (22, 0.5)
+
+
+def _three_animals(image_probs: dict[int, list[list[float]]]):
+    """Fragments 0-2 coexist in [0, 10) and are labelled 0-2; 3-5 coexist in [10, 20), unlabelled."""
+    start, stop = np.array([0, 0, 0, 10, 10, 10]), np.array([10, 10, 10, 20, 20, 20])
+    co = Coexistence.of(start, stop, np.arange(6))
+    fragment_of = np.concatenate([[f] * len(p) for f, p in image_probs.items()])
+    log_probs = np.log(np.concatenate([p for p in image_probs.values()]))
+    evidence = fragment_evidence(log_probs, fragment_of, 6)
+    votes = image_votes(log_probs, fragment_of, 6)
+    return evidence, votes, co, np.array([0, 1, 2, -1, -1, -1])
+
+
+SURE_0, SURE_1, UNSURE = [0.9, 0.05, 0.05], [0.05, 0.9, 0.05], [0.25, 0.35, 0.4]
+
+
+def test_single_fragments_are_accepted_when_certain_and_unique():
+    evidence, votes, co, labels = _three_animals({3: [SURE_0] * 5, 4: [SURE_1] * 5, 5: [UNSURE] * 5})
+    assert certain_unique_fragments(evidence, votes, labels, np.array([3, 4, 5]), co, 4) == {3: 0, 4: 1}
+
+
+def test_an_unsure_fragment_still_vetoes_the_identity_it_leans_to():
+    evidence, votes, co, labels = _three_animals({3: [SURE_0] * 5, 4: [SURE_1] * 5, 5: [[0.4, 0.35, 0.25]] * 5})
+    assert certain_unique_fragments(evidence, votes, labels, np.array([3, 4, 5]), co, 4) == {4: 1}
+
+
+def test_two_coexisting_claims_on_one_identity_veto_each_other():
+    evidence, votes, co, labels = _three_animals({3: [SURE_0] * 5, 4: [SURE_0] * 6, 5: [SURE_1] * 5})
+    assert certain_unique_fragments(evidence, votes, labels, np.array([3, 4, 5]), co, 4) == {5: 1}
+
+
+def test_a_single_fragment_needs_enough_images_and_votes():
+    split = [SURE_0] * 3 + [SURE_1] * 2  # the sum favours 0 by far, but only 60 % of images vote for it
+    evidence, votes, co, labels = _three_animals({3: split, 4: [SURE_1] * 3})
+    assert certain_unique_fragments(evidence, votes, labels, np.array([3, 4]), co, 4) == {}
+
+
+def test_an_identity_held_by_a_coexisting_labelled_fragment_is_not_given():
+    evidence, votes, co, _ = _three_animals({3: [SURE_0] * 5})
+    labels = np.array([-1, -1, -1, 0, -1, -1])
+    assert certain_unique_fragments(evidence, votes, labels, np.array([4]), co, 4) == {}
+    assert certain_unique_fragments(evidence, votes, np.full(6, -1), np.array([3]), co, 4) == {3: 0}

@@ -59,6 +59,7 @@ class TorchIdentityClassifier:
                  name: str = "identifier_cnn"):
         torch.manual_seed(seed)
         self.name = name
+        self.n_classes = n_classes
         self.device = select_device(device)
         self.model = IdNet(image_size, n_classes).to(self.device, memory_format=torch.channels_last)
         if compile:
@@ -115,7 +116,7 @@ class TorchIdentityClassifier:
         out = []
         for k in range(0, len(images), PREDICT_BATCH):
             out.append(F.log_softmax(self.model(self._tensor(images[k:k + PREDICT_BATCH])), 1).cpu())
-        return torch.cat(out).double().numpy() if out else np.zeros((0, 0))
+        return torch.cat(out).double().numpy() if out else np.zeros((0, self.n_classes))
 
     def save(self, folder: Path, params: dict) -> Path:
         """``<name>.model.pt`` and ``model_params.json``, each written atomically."""
