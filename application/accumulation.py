@@ -77,7 +77,7 @@ class Accumulation:
 
     def __call__(self, images: np.ndarray, image_fragment: np.ndarray, fragments: Fragments,
                  global_fragments: list[GlobalFragment], number_of_animals: int,
-                 initial_labels: np.ndarray | None = None) -> Identification:
+                 warm_start: np.ndarray | None = None) -> Identification:
         """Identify every individual fragment.
 
         Args:
@@ -86,9 +86,10 @@ class Accumulation:
             fragments: all fragments of the session.
             global_fragments: the session's global fragments (at least one accumulable).
             number_of_animals: N.
-            initial_labels: (F,) 0-based labels to start from (e.g. the contrastive step's sure
-                fragments, consistent with the first global fragment), -1 elsewhere; None starts
-                from the first global fragment alone.
+            warm_start: (F,) 0-based labels (e.g. the contrastive step's sure fragments, consistent
+                with the first global fragment), -1 elsewhere, that only the first training step
+                learns from: every fragment outside the first global fragment is then decided by
+                the classifier's own evidence, so a mistake of the warm start is not carried over.
         """
         rng = np.random.default_rng(self.seed)
         individual = np.flatnonzero(fragments.is_individual)
@@ -96,18 +97,17 @@ class Accumulation:
         accumulable = [g for g in global_fragments if is_accumulable(g, fragments)]
         first = first_global_fragment(accumulable, fragments)
         labels = np.full(len(fragments), -1, np.int64)
-        if initial_labels is None:
-            labels[first.fragments] = np.arange(number_of_animals)
-        else:
-            labels[:] = initial_labels
+        labels[first.fragments] = np.arange(number_of_animals)
+        teaching = labels if warm_start is None else warm_start
         long = individual[fragments.n_images[individual] >= MIN_IMAGES_TO_ACCUMULATE]
         order = sorted(accumulable, key=lambda g: abs(g.start - first.start))
         long_images = fragments.n_images[long].sum()
         ratio = 0.0
         for step in range(MAX_STEPS):
             t0 = time.perf_counter()
-            train = self._training_set(labels, image_fragment, rng)
-            report = self.classifier.fit(images[train], labels[image_fragment[train]])
+            train = self._training_set(teaching, image_fragment, rng)
+            report = self.classifier.fit(images[train], teaching[image_fragment[train]])
+            teaching = labels
             if (labels[long] >= 0).all():
                 break
             before = fragments.n_images[long][labels[long] >= 0].sum()

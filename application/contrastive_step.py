@@ -4,13 +4,13 @@ An encoder learns to embed images of one fragment together and images of coexist
 apart. Every ``EVAL_EVERY`` batches a fixed sample is embedded and clustered (k-means started from
 the first global fragment's fragments, so cluster k stays label k); training stops at the
 silhouette target, after ``patience`` evaluations without improvement (best weights restored),
-or as soon as the sure fragment labels (global fragments the clusters place one-to-one, then
-single fragments that are certain, consistent and unique) cover enough images and have stopped
-growing for ``STABLE_EVALUATIONS`` evaluations: decisions are made per fragment, and fragments
-settle long before the image-level silhouette does (measured on test_A: 99 % of images in
-correctly voted fragments at silhouette 0.34). Sure labels that stop growing for ``patience``
-evaluations end training too, below the target: with many animals the silhouette creeps up for
-thousands of batches while the labels accumulation would start from no longer change.
+or as soon as the sure fragment labels (global fragments the clusters place one-to-one, with
+margin) cover enough images and have stopped growing for ``STABLE_EVALUATIONS`` evaluations:
+decisions are made per fragment, and fragments settle long before the image-level silhouette
+does (measured on test_A: 99 % of images in correctly voted fragments at silhouette 0.34). Sure
+labels that stop growing for ``patience`` evaluations end training too, below the target: with
+many animals the silhouette creeps up for thousands of batches while the labels accumulation
+would start from no longer change.
 """
 
 from __future__ import annotations
@@ -31,9 +31,7 @@ from idtracker.domain.global_fragments import (
 )
 from idtracker.domain.identity_assignment import (
     accept_global_fragment,
-    certain_unique_fragments,
     fragment_evidence,
-    image_votes,
 )
 
 from . import events as ev
@@ -96,7 +94,7 @@ class ContrastiveStep:
         z = self.encoder.embed(np.arange(len(images)))
         centres, log_proba = self._identities(z, image_fragment, judge)
         evidence = fragment_evidence(log_proba, image_fragment, len(fragments))
-        labels, ratio = judge(evidence, image_votes(log_proba, image_fragment, len(fragments)))
+        labels, ratio = judge(evidence)
         self.events.publish(ev.ContrastiveStepFinished(batches, silhouette, ratio, time.perf_counter() - t0))
         return ContrastiveResult(labels, evidence, log_proba, centres, silhouette, ratio, batches)
 
@@ -126,9 +124,7 @@ class ContrastiveStep:
                 z = self.encoder.embed(sample)
                 _, log_proba = self._identities(z, image_fragment[sample], judge)
                 score = self.clustering.silhouette(z, log_proba.argmax(1))
-                n_fragments = len(judge.anchor)
-                _, ratio = judge(fragment_evidence(log_proba, image_fragment[sample], n_fragments),
-                                 image_votes(log_proba, image_fragment[sample], n_fragments))
+                _, ratio = judge(fragment_evidence(log_proba, image_fragment[sample], len(judge.anchor)))
                 if ratio > best_ratio + MIN_RATIO_GAIN:
                     best_ratio, stalled = ratio, 0
                 else:
@@ -184,11 +180,8 @@ class _Judge:
         long = np.flatnonzero(fragments.is_individual & (fragments.n_images >= MIN_IMAGES_TO_ACCUMULATE))
         return cls(first, anchor, fragments, coexistence, order, long)
 
-    def __call__(self, evidence: np.ndarray, votes: np.ndarray) -> tuple[np.ndarray, float]:
-        """((F,) sure labels, -1 elsewhere; fraction of the long individual fragments' images they cover).
-
-        Global fragments first, then single fragments that are certain, consistent and unique.
-        """
+    def __call__(self, evidence: np.ndarray) -> tuple[np.ndarray, float]:
+        """((F,) sure labels, -1 elsewhere; fraction of the long individual fragments' images they cover)."""
         labels = self.anchor.copy()
         changed = True
         while changed:
@@ -197,8 +190,5 @@ class _Judge:
                 for f, identity in accept_global_fragment(gf, labels, evidence, self.coexistence, ACCEPT_MARGIN).items():
                     labels[f] = identity
                     changed = True
-        single = certain_unique_fragments(evidence, votes, labels, self.members[labels[self.members] < 0],
-                                          self.coexistence, MIN_IMAGES_TO_ACCUMULATE)
-        labels[list(single)] = list(single.values())
         n_images = self.fragments.n_images[self.members]
         return labels, float(n_images[labels[self.members] >= 0].sum() / n_images.sum())

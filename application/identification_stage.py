@@ -83,7 +83,7 @@ class IdentificationStage:
             accumulation = Accumulation(classifier, self.events, settings.threshold_early_stop_accumulation,
                                         settings.maximal_images_per_animal)
             result = accumulation(images[blobs], fragments.of_blob[blobs], fragments, global_fragments, n,
-                                  initial_labels=None if contrastive is None else contrastive.labels)
+                                  warm_start=None if contrastive is None else contrastive.labels)
             classifier.save(session_folder / "accumulation", params)
 
         t0 = time.perf_counter()

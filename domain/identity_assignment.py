@@ -48,7 +48,10 @@ def certain_unique_fragments(evidence: np.ndarray, votes: np.ndarray, labels: np
     coexisting labelled fragment holds the identity. Unique: no coexisting unlabelled fragment
     with scored images has it as its best. A classifier confidently wrong about an animal is wrong
     in the same direction about its look-alike, so two coexisting claims on one identity veto each
-    other; and the accepted fragments never clash, as two coexisting ones would share a best.
+    other. A fragment whose coexisting labelled fragments hold every identity but one is that one,
+    whatever the classifier says: this is how animals the classifier has barely seen (a short
+    first fragment) get their training images. Fragments accepted with the same identity that
+    coexist (only possible by elimination, on inconsistent data) are all dropped.
 
     Args:
         evidence: (F, N) summed image log-probabilities per fragment.
@@ -66,10 +69,22 @@ def certain_unique_fragments(evidence: np.ndarray, votes: np.ndarray, labels: np
                & (votes[rows, best] >= MIN_VOTE_FRACTION * n_images))
     claims = np.where(labels >= 0, labels, np.where(n_images > 0, best, -1))
     accepted = {}
-    for f in candidates[certain[candidates]]:
-        if not np.any(claims[coexistence.neighbours(f)] == best[f]):
+    for f in candidates[n_images[candidates] >= min_images]:
+        neighbours = coexistence.neighbours(f)
+        if certain[f] and not np.any(claims[neighbours] == best[f]):
             accepted[int(f)] = int(best[f])
-    return accepted
+            continue
+        free = np.setdiff1d(np.arange(evidence.shape[1]), labels[neighbours])
+        if len(free) == 1:
+            accepted[int(f)] = int(free[0])
+    return _without_clashes(accepted, coexistence)
+
+
+def _without_clashes(accepted: dict[int, int], coexistence: Coexistence) -> dict[int, int]:
+    """Drop every accepted fragment that coexists with another one accepted with the same identity."""
+    clash = {f for f, identity in accepted.items()
+             if any(accepted.get(int(g)) == identity for g in coexistence.neighbours(f))}
+    return {f: identity for f, identity in accepted.items() if f not in clash}
 
 
 def excluded_identities(fragment: int, labels: np.ndarray, coexistence: Coexistence) -> np.ndarray:

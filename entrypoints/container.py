@@ -18,10 +18,12 @@ from idtracker.application.track_session import TrackSession
 
 
 def torch_classifier(image_size: int, n_classes: int, settings: Settings):
-    """The identity CNN; torch is imported only when a session needs identities."""
+    """The identity CNN, class-balanced (accumulation's labelled set is uneven between animals);
+    torch is imported only when a session needs identities."""
     from idtracker.adapters.identification.torch_classifier import TorchIdentityClassifier
 
-    return TorchIdentityClassifier(image_size, n_classes, settings.device, compile=settings.torch_compile)
+    return TorchIdentityClassifier(image_size, n_classes, settings.device, compile=settings.torch_compile,
+                                   balanced=True)
 
 
 def torch_crossing_detector(image_size: int, settings: Settings):

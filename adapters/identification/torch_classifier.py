@@ -25,6 +25,8 @@ PREDICT_BATCH = 2048
 MAX_EPOCHS = 40
 PATIENCE = 3
 VALIDATION_FRACTION = 0.1
+#: Largest loss weight a rare class gets relative to the mean (inverse-frequency weights, capped).
+MAX_CLASS_WEIGHT = 10.0
 
 
 class IdNet(nn.Module):
@@ -53,13 +55,15 @@ class TorchIdentityClassifier:
 
     Any image classification fits this network: identities (N classes) and the crossing detector
     (2 classes, individual / crossing), which differ only in ``n_classes`` and the saved ``name``.
+    ``balanced`` weighs the loss by inverse class frequency (see ``_class_weights``).
     """
 
     def __init__(self, image_size: int, n_classes: int, device: str = "", seed: int = 0, compile: bool = False,
-                 name: str = "identifier_cnn"):
+                 name: str = "identifier_cnn", balanced: bool = False):
         torch.manual_seed(seed)
         self.name = name
         self.n_classes = n_classes
+        self.balanced = balanced
         self.device = select_device(device)
         self.model = IdNet(image_size, n_classes).to(self.device, memory_format=torch.channels_last)
         if compile:
@@ -76,9 +80,10 @@ class TorchIdentityClassifier:
         n_val = max(1, math.ceil(VALIDATION_FRACTION * len(x))) if len(x) > 20 else 0
         val, train = perm[:n_val], perm[n_val:]
         optimizer = torch.optim.Adam(self.model.parameters(), lr=1e-3)
+        weight = self._class_weights(y[train]) if self.balanced else None
         best_loss, best_state, waited, epochs, val_acc = math.inf, None, 0, 0, math.nan
         for epochs in range(1, MAX_EPOCHS + 1):
-            self._epoch(x, y, train, optimizer)
+            self._epoch(x, y, train, optimizer, weight)
             if not n_val:
                 continue
             loss, val_acc = self._evaluate(x[val], y[val])
@@ -94,12 +99,21 @@ class TorchIdentityClassifier:
             _, val_acc = self._evaluate(x[val], y[val])
         return {"epochs": epochs, "validation_accuracy": float(val_acc), "images": len(x)}
 
-    def _epoch(self, x: torch.Tensor, y: torch.Tensor, train: torch.Tensor, optimizer) -> None:
+    def _class_weights(self, y: torch.Tensor) -> torch.Tensor:
+        """Inverse-frequency loss weights with mean 1, capped: an animal known from one short
+        fragment must still be learnt, not drowned by the animals with thousands of images."""
+        counts = torch.bincount(y, minlength=self.n_classes).float()
+        weight = torch.where(counts > 0, 1.0 / counts.clamp(min=1), torch.zeros_like(counts))
+        weight = weight / weight[counts > 0].mean()
+        return weight.clamp(max=MAX_CLASS_WEIGHT)
+
+    def _epoch(self, x: torch.Tensor, y: torch.Tensor, train: torch.Tensor, optimizer,
+               weight: torch.Tensor | None) -> None:
         self.model.train()
         order = train[torch.randperm(len(train), generator=self._generator).to(self.device)]
         for k in range(0, len(order), BATCH):
             batch = order[k:k + BATCH]
-            loss = F.cross_entropy(self.model(x[batch]), y[batch])
+            loss = F.cross_entropy(self.model(x[batch]), y[batch], weight=weight)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
