@@ -11,10 +11,12 @@ assigned fragment by fragment, surest first.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 
 import attrs
 import numpy as np
 from idtracker.domain.coexistence import Coexistence
+from idtracker.domain.crossing_groups import CrossingGroup, conserved_identities
 from idtracker.domain.fragments import Fragments
 from idtracker.domain.global_fragments import (
     MIN_IMAGES_TO_ACCUMULATE,
@@ -77,7 +79,7 @@ class Accumulation:
 
     def __call__(self, images: np.ndarray, image_fragment: np.ndarray, fragments: Fragments,
                  global_fragments: list[GlobalFragment], number_of_animals: int,
-                 warm_start: np.ndarray | None = None) -> Identification:
+                 warm_start: np.ndarray | None = None, crossings: Sequence[CrossingGroup] = ()) -> Identification:
         """Identify every individual fragment.
 
         Args:
@@ -90,6 +92,8 @@ class Accumulation:
                 with the first global fragment), -1 elsewhere, that only the first training step
                 learns from: every fragment outside the first global fragment is then decided by
                 the classifier's own evidence, so a mistake of the warm start is not carried over.
+            crossings: groups through which identities are conserved; after each step, the
+                labels they force are accepted too.
         """
         rng = np.random.default_rng(self.seed)
         individual = np.flatnonzero(fragments.is_individual)
@@ -121,10 +125,13 @@ class Accumulation:
             single = certain_unique_fragments(evidence, votes, labels, long[labels[long] < 0], coexistence,
                                               MIN_IMAGES_TO_ACCUMULATE)
             labels[list(single)] = list(single.values())
+            forced = conserved_identities(list(crossings), labels, coexistence)
+            labels[list(forced)] = list(forced.values())
             labelled = fragments.n_images[long][labels[long] >= 0].sum()
             ratio, gained = float(labelled / long_images), labelled - before
             self.events.publish(ev.AccumulationStepFinished(
-                step, len(train), int(report.get("epochs", 0)), new_global, len(single), int((labels >= 0).sum()),
+                step, len(train), int(report.get("epochs", 0)), new_global, len(single), len(forced),
+                int((labels >= 0).sum()),
                 ratio, float(report.get("validation_accuracy", np.nan)), time.perf_counter() - t0))
             if gained < MIN_GAIN * long_images or ratio >= self.early_stop_ratio:
                 break

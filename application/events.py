@@ -142,6 +142,7 @@ class AccumulationStepFinished(Event):
     epochs: int
     new_global_fragments: int
     new_single_fragments: int
+    fragments_named_by_crossings: int
     labelled_fragments: int
     ratio_accumulated_images: float
     validation_accuracy: float

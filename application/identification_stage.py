@@ -9,6 +9,7 @@ from pathlib import Path
 import attrs
 import numpy as np
 from idtracker.domain.coexistence import Coexistence
+from idtracker.domain.crossing_groups import crossing_groups
 from idtracker.domain.fragments import Fragments
 from idtracker.domain.global_fragments import GlobalFragment, is_accumulable
 from idtracker.domain.id_image_geometry import id_image_geometry
@@ -83,7 +84,8 @@ class IdentificationStage:
             accumulation = Accumulation(classifier, self.events, settings.threshold_early_stop_accumulation,
                                         settings.maximal_images_per_animal)
             result = accumulation(images[blobs], fragments.of_blob[blobs], fragments, global_fragments, n,
-                                  warm_start=None if contrastive is None else contrastive.labels)
+                                  warm_start=None if contrastive is None else contrastive.labels,
+                                  crossings=crossing_groups(fragments, segmented.links))
             classifier.save(session_folder / "accumulation", params)
 
         t0 = time.perf_counter()

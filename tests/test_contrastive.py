@@ -55,7 +55,7 @@ def scene():
     images = np.stack([_draw(a, rng) for a in animal])
     centroid = np.column_stack([frame * 1.0, animal * 50.0])
     return SimpleNamespace(frame=frame, animal=animal, fragments=fragments, global_fragments=global_fragments,
-                           images=images, centroid=centroid)
+                           images=images, centroid=centroid, links=links)
 
 
 def test_pairs_are_long_fragments_and_their_coexisting_neighbours(scene):
@@ -152,7 +152,7 @@ def _stage(scene, sink, encoder_calls: list) -> IdentificationStage:
 
 
 def _identify(scene, stage, tmp_path, **settings):
-    return stage(Settings(number_of_animals=ANIMALS, **settings), SimpleNamespace(blobs=SimpleNamespace(centroid=scene.centroid)),
+    return stage(Settings(number_of_animals=ANIMALS, **settings), SimpleNamespace(blobs=SimpleNamespace(centroid=scene.centroid), links=scene.links),
                  scene.fragments, scene.global_fragments, 40.0, 1, tmp_path, images=scene.images)
 
 

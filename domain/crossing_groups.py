@@ -1,0 +1,109 @@
+"""Crossings as groups: the animals that leave a crossing are the animals that entered it.
+
+Crossing fragments linked to each other form one group (animals may meet, part and meet again
+without ever being apart). The individual fragments whose last blob links into the group enter
+it; those whose first blob links out of it leave it. When as many leave as entered, and each of
+them touches this group only, identities are conserved through it: knowing all who entered and
+all but one who left names the last one, and the same backwards in time. This is how an animal
+the classifier has barely seen (a short first fragment) is still followed, crossing by crossing.
+"""
+
+from __future__ import annotations
+
+import attrs
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from .coexistence import Coexistence
+from .fragments import Fragments
+
+
+@attrs.frozen
+class CrossingGroup:
+    """Individual fragments entering and leaving one group of linked crossing fragments (as many of each)."""
+
+    entering: np.ndarray
+    leaving: np.ndarray
+
+
+def crossing_groups(fragments: Fragments, links: np.ndarray) -> list[CrossingGroup]:
+    """The groups through which identities are conserved.
+
+    Args:
+        fragments: the session's fragments.
+        links: (k, 2) blob overlap links (previous, next).
+    """
+    n = len(fragments)
+    if len(links) == 0:
+        return []
+    a, b = fragments.of_blob[links[:, 0]], fragments.of_blob[links[:, 1]]
+    a, b = a[a != b], b[a != b]
+    crossing = ~fragments.is_individual
+    inner = crossing[a] & crossing[b]
+    graph = coo_matrix((np.ones(inner.sum()), (a[inner], b[inner])), shape=(n, n))
+    _, group = connected_components(graph, directed=False)
+    # Where each edge end leads: a group id for crossing fragments, another code for individuals.
+    key = np.where(crossing, group, n + np.arange(n))
+    enter = fragments.is_individual[a] & crossing[b]
+    leave = crossing[a] & fragments.is_individual[b]
+    only_out = _touches_one(a[fragments.is_individual[a]], key[b[fragments.is_individual[a]]], n)
+    only_in = _touches_one(b[fragments.is_individual[b]], key[a[fragments.is_individual[b]]], n)
+    entering = _members(group[b[enter]], a[enter], only_out)
+    leaving = _members(group[a[leave]], b[leave], only_in)
+    return [CrossingGroup(entering[g], leaving[g]) for g in sorted(set(entering) & set(leaving))
+            if len(entering[g]) == len(leaving[g])]
+
+
+def _touches_one(fragment: np.ndarray, target: np.ndarray, n: int) -> np.ndarray:
+    """(n,) bool: the fragment's edges (on this side) all lead to one target."""
+    pairs = np.unique(np.column_stack([fragment, target]), axis=0)
+    return np.bincount(pairs[:, 0], minlength=n) == 1 if len(pairs) else np.zeros(n, bool)
+
+
+def _members(group: np.ndarray, fragment: np.ndarray, valid: np.ndarray) -> dict[int, np.ndarray]:
+    """Fragments of each group, keeping only groups whose every member is valid."""
+    out: dict[int, list[int]] = {}
+    bad = set()
+    for g, f in set(zip(group.tolist(), fragment.tolist())):
+        out.setdefault(g, []).append(f)
+        if not valid[f]:
+            bad.add(g)
+    return {g: np.array(sorted(fs)) for g, fs in out.items() if g not in bad}
+
+
+def conserved_identities(groups: list[CrossingGroup], labels: np.ndarray, coexistence: Coexistence) -> dict[int, int]:
+    """Labels that crossings force, repeated until nothing changes (one named animal can name the next).
+
+    Args:
+        groups: from ``crossing_groups``.
+        labels: (F,) current labels, -1 unlabelled; not modified.
+        coexistence: adjacency between individual fragments; an identity a coexisting labelled
+            fragment already holds is never forced (the labels around it are then inconsistent).
+    """
+    labels = labels.copy()
+    found: dict[int, int] = {}
+    changed = True
+    while changed:
+        changed = False
+        for group in groups:
+            for known_side, other_side in ((group.entering, group.leaving), (group.leaving, group.entering)):
+                forced = _forced(labels[known_side], labels[other_side])
+                if forced is None:
+                    continue
+                f = int(other_side[labels[other_side] < 0][0])
+                if np.any(labels[coexistence.neighbours(f)] == forced):
+                    continue
+                labels[f] = found[f] = forced
+                changed = True
+    return found
+
+
+def _forced(known: np.ndarray, other: np.ndarray) -> int | None:
+    """The one identity left for the single unlabelled fragment of ``other``, if ``known`` names everyone."""
+    if np.any(known < 0) or len(np.unique(known)) != len(known) or (other < 0).sum() != 1:
+        return None
+    named = other[other >= 0]
+    if not np.isin(named, known).all() or len(np.unique(named)) != len(named):
+        return None
+    return int(np.setdiff1d(known, named)[0])
