@@ -184,6 +184,18 @@ class ContrastiveEvaluated(Event):
 
 
 @attrs.frozen
+class ContrastiveSkipped(Event):
+    """The global fragments cannot give the contrastive step's sure labels enough images to be final."""
+
+    reachable_ratio: float
+    contrastive_min_accumulation: float
+
+    @property
+    def level(self) -> str:
+        return "warning"
+
+
+@attrs.frozen
 class ContrastiveStepFinished(Event):
     batches: int
     silhouette_score: float

@@ -11,7 +11,7 @@ import numpy as np
 from idtracker.domain.coexistence import Coexistence
 from idtracker.domain.crossing_groups import crossing_groups
 from idtracker.domain.fragments import Fragments
-from idtracker.domain.global_fragments import GlobalFragment, is_accumulable
+from idtracker.domain.global_fragments import GlobalFragment, is_accumulable, reachable_ratio
 from idtracker.domain.id_image_geometry import id_image_geometry
 from idtracker.domain.identity_assignment import assign_residual, identity_probability
 from idtracker.domain.impossible_jumps import correct_impossible_jumps, speed_limit
@@ -70,7 +70,10 @@ class IdentificationStage:
         blobs = np.flatnonzero(blob_individual)
         params = {"n_classes": n, "image_size": [size, size, 1], "resolution_reduction": scale, "version": package_version()}
         contrastive, method = None, "accumulation"
-        if not settings.disable_contrastive:
+        reachable = reachable_ratio(global_fragments, fragments)
+        if not settings.disable_contrastive and reachable < settings.contrastive_min_accumulation:
+            self.events.publish(ev.ContrastiveSkipped(reachable, settings.contrastive_min_accumulation))
+        elif not settings.disable_contrastive:
             encoder = self.make_encoder(settings)
             step = ContrastiveStep(encoder, self.clustering, self.events, settings.contrastive_silhouette_target,
                                    settings.contrastive_patience)

@@ -65,3 +65,18 @@ def is_accumulable(global_fragment: GlobalFragment, fragments: Fragments) -> boo
 def first_global_fragment(accumulable: list[GlobalFragment], fragments: Fragments) -> GlobalFragment:
     """The one whose shortest fragment is longest (earliest on ties): the surest first N labels."""
     return max(accumulable, key=lambda g: (fragments.n_images[g.fragments].min(), -g.start))
+
+
+def reachable_ratio(global_fragments: list[GlobalFragment], fragments: Fragments) -> float:
+    """Largest fraction of the long individual fragments' images that global fragments can label.
+
+    Labels that come from placing global fragments one-to-one can never cover more: with many
+    animals few frames show them all apart, and this is far below any useful ratio.
+    """
+    long = fragments.is_individual & (fragments.n_images >= MIN_IMAGES_TO_ACCUMULATE)
+    members = [g.fragments for g in global_fragments if is_accumulable(g, fragments)]
+    if not members or not long.any():
+        return 0.0
+    covered = np.zeros(len(fragments), bool)
+    covered[np.concatenate(members)] = True
+    return float(fragments.n_images[covered & long].sum() / fragments.n_images[long].sum())

@@ -163,6 +163,17 @@ def test_disable_contrastive_goes_straight_to_accumulation(scene, tmp_path):
     assert result.method == "accumulation" and result.silhouette_score is None
 
 
+def test_contrastive_is_skipped_when_global_fragments_cannot_cover_enough(scene, tmp_path):
+    sink, calls = InMemoryEventSink(), []
+    stage = _stage(scene, sink, calls)
+    first_only = scene.global_fragments[:1]  # one third of the images: below contrastive_min_accumulation
+    result = stage(Settings(number_of_animals=ANIMALS), SimpleNamespace(blobs=SimpleNamespace(centroid=scene.centroid),
+                   links=scene.links), scene.fragments, first_only, 40.0, 1, tmp_path, images=scene.images)
+    skipped = sink.of_type(ev.ContrastiveSkipped)
+    assert calls == [] and len(skipped) == 1 and skipped[0].reachable_ratio == pytest.approx(1 / 3)
+    assert result.method == "accumulation"
+
+
 def test_sure_contrastive_result_is_final_and_saved(scene, tmp_path):
     sink, calls = InMemoryEventSink(), []
     result = _identify(scene, _stage(scene, sink, calls), tmp_path)
