@@ -27,6 +27,7 @@ from idtracker.domain.global_fragments import (
 from idtracker.domain.identity_assignment import (
     accept_global_fragment,
     assign_residual,
+    certain_identity,
     certain_unique_fragments,
     fragment_evidence,
     identity_probability,
@@ -125,7 +126,8 @@ class Accumulation:
             single = certain_unique_fragments(evidence, votes, labels, long[labels[long] < 0], coexistence,
                                               MIN_IMAGES_TO_ACCUMULATE)
             labels[list(single)] = list(single.values())
-            forced = conserved_identities(list(crossings), labels, coexistence)
+            forced = conserved_identities(list(crossings), labels, coexistence,
+                                          certain_identity(evidence, votes, MIN_IMAGES_TO_ACCUMULATE))
             labels[list(forced)] = list(forced.values())
             labelled = fragments.n_images[long][labels[long] >= 0].sum()
             ratio, gained = float(labelled / long_images), labelled - before

@@ -72,7 +72,8 @@ def _members(group: np.ndarray, fragment: np.ndarray, valid: np.ndarray) -> dict
     return {g: np.array(sorted(fs)) for g, fs in out.items() if g not in bad}
 
 
-def conserved_identities(groups: list[CrossingGroup], labels: np.ndarray, coexistence: Coexistence) -> dict[int, int]:
+def conserved_identities(groups: list[CrossingGroup], labels: np.ndarray, coexistence: Coexistence,
+                         sure: np.ndarray | None = None) -> dict[int, int]:
     """Labels that crossings force, repeated until nothing changes (one named animal can name the next).
 
     Args:
@@ -80,6 +81,9 @@ def conserved_identities(groups: list[CrossingGroup], labels: np.ndarray, coexis
         labels: (F,) current labels, -1 unlabelled; not modified.
         coexistence: adjacency between individual fragments; an identity a coexisting labelled
             fragment already holds is never forced (the labels around it are then inconsistent).
+        sure: (F,) identity each fragment's images are certain of, -1 where they are not; a
+            forced identity that contradicts it is not given (a crossing missed by the
+            segmentation, or a wrong label around it, would otherwise spread).
     """
     labels = labels.copy()
     found: dict[int, int] = {}
@@ -92,7 +96,7 @@ def conserved_identities(groups: list[CrossingGroup], labels: np.ndarray, coexis
                 if forced is None:
                     continue
                 f = int(other_side[labels[other_side] < 0][0])
-                if np.any(labels[coexistence.neighbours(f)] == forced):
+                if np.any(labels[coexistence.neighbours(f)] == forced) or (sure is not None and sure[f] not in (-1, forced)):
                     continue
                 labels[f] = found[f] = forced
                 changed = True

@@ -38,19 +38,33 @@ def image_votes(log_probs: np.ndarray, image_fragment: np.ndarray, number_of_fra
     return votes
 
 
+def certain_identity(evidence: np.ndarray, votes: np.ndarray, min_images: int) -> np.ndarray:
+    """(F,) each fragment's best identity where its images are certain of it, -1 elsewhere.
+
+    Certain: ``min_images`` or more scored images, a lead over the runner-up of
+    ``MIN_MARGIN_PER_IMAGE`` per image and ``MIN_VOTE_FRACTION`` of the image votes.
+    """
+    n_images = votes.sum(1)
+    rows = np.arange(len(evidence))
+    best = evidence.argmax(1)
+    runner_up = np.partition(evidence, -2, axis=1)[:, -2]
+    certain = ((n_images >= min_images) & (evidence[rows, best] - runner_up >= MIN_MARGIN_PER_IMAGE * n_images)
+               & (votes[rows, best] >= MIN_VOTE_FRACTION * n_images))
+    return np.where(certain, best, -1)
+
+
 def certain_unique_fragments(evidence: np.ndarray, votes: np.ndarray, labels: np.ndarray, candidates: np.ndarray,
                              coexistence: Coexistence, min_images: int) -> dict[int, int]:
     """New labels for the candidates whose best identity is certain, consistent and unique.
 
     Per fragment rather than per global fragment, so one doubtful animal does not hold back the
-    other N - 1. Certain: ``min_images`` or more scored images, a lead over the runner-up of
-    ``MIN_MARGIN_PER_IMAGE`` per image and ``MIN_VOTE_FRACTION`` of the image votes. Consistent: no
+    other N - 1. Certain: see ``certain_identity``. Consistent: no
     coexisting labelled fragment holds the identity. Unique: no coexisting unlabelled fragment
     with scored images has it as its best. A classifier confidently wrong about an animal is wrong
     in the same direction about its look-alike, so two coexisting claims on one identity veto each
     other. A fragment whose coexisting labelled fragments hold every identity but one is that one,
-    whatever the classifier says: this is how animals the classifier has barely seen (a short
-    first fragment) get their training images. Fragments accepted with the same identity that
+    unless its images are certain of another: this is how animals the classifier has barely seen
+    (a short first fragment) get their training images. Fragments accepted with the same identity that
     coexist (only possible by elimination, on inconsistent data) are all dropped.
 
     Args:
@@ -62,20 +76,17 @@ def certain_unique_fragments(evidence: np.ndarray, votes: np.ndarray, labels: np
         min_images: scored images a candidate needs.
     """
     n_images = votes.sum(1)
-    rows = np.arange(len(evidence))
     best = evidence.argmax(1)
-    runner_up = np.partition(evidence, -2, axis=1)[:, -2]
-    certain = ((n_images >= min_images) & (evidence[rows, best] - runner_up >= MIN_MARGIN_PER_IMAGE * n_images)
-               & (votes[rows, best] >= MIN_VOTE_FRACTION * n_images))
+    sure = certain_identity(evidence, votes, min_images)
     claims = np.where(labels >= 0, labels, np.where(n_images > 0, best, -1))
     accepted = {}
     for f in candidates[n_images[candidates] >= min_images]:
         neighbours = coexistence.neighbours(f)
-        if certain[f] and not np.any(claims[neighbours] == best[f]):
-            accepted[int(f)] = int(best[f])
+        if sure[f] >= 0 and not np.any(claims[neighbours] == sure[f]):
+            accepted[int(f)] = int(sure[f])
             continue
         free = np.setdiff1d(np.arange(evidence.shape[1]), labels[neighbours])
-        if len(free) == 1:
+        if len(free) == 1 and sure[f] in (-1, free[0]):
             accepted[int(f)] = int(free[0])
     return _without_clashes(accepted, coexistence)
 

@@ -54,3 +54,17 @@ def test_identities_are_conserved_backwards_in_time_too():
     labels[group.leaving] = [1, 2]
     labels[group.entering[1]] = 2
     assert conserved_identities([group], labels, co) == {int(group.entering[0]): 1}
+
+
+def test_a_forced_identity_is_not_given_against_images_sure_of_another():
+    fragments, links = _x_crossing()
+    group = crossing_groups(fragments, links)[0]
+    co = Coexistence.of(fragments.start, fragments.stop, np.flatnonzero(fragments.is_individual))
+    labels = np.full(len(fragments), -1)
+    labels[group.entering] = [4, 7]
+    labels[group.leaving[0]] = 7
+    sure = np.full(len(fragments), -1)
+    sure[group.leaving[1]] = 9
+    assert conserved_identities([group], labels, co, sure) == {}
+    sure[group.leaving[1]] = 4
+    assert conserved_identities([group], labels, co, sure) == {int(group.leaving[1]): 4}

@@ -118,12 +118,13 @@ def test_an_identity_held_by_a_coexisting_labelled_fragment_is_not_given():
     assert certain_unique_fragments(evidence, votes, np.full(6, -1), np.array([3]), co, 4) == {3: 0}
 
 
-def test_the_one_identity_left_by_coexisting_labelled_fragments_is_given_whatever_the_images_say():
+def test_the_one_identity_left_by_coexisting_labelled_fragments_is_given_unless_the_images_are_sure_otherwise():
     start, stop = np.array([0, 0, 5]), np.array([10, 10, 15])
     co = Coexistence.of(start, stop, np.arange(3))
-    log_probs = np.log(np.array([SURE_0] * 5))  # the classifier has barely seen animal 2 and says 0
-    evidence = fragment_evidence(log_probs, np.full(5, 2), 3)
-    votes = image_votes(log_probs, np.full(5, 2), 3)
     labels = np.array([0, 1, -1])
-    assert certain_unique_fragments(evidence, votes, labels, np.array([2]), co, 4) == {2: 2}
+    for probs, expected in (([0.4, 0.35, 0.25], {2: 2}), (SURE_0, {})):
+        log_probs = np.log(np.array([probs] * 5))  # the classifier has barely seen animal 2
+        evidence = fragment_evidence(log_probs, np.full(5, 2), 3)
+        votes = image_votes(log_probs, np.full(5, 2), 3)
+        assert certain_unique_fragments(evidence, votes, labels, np.array([2]), co, 4) == expected
     assert certain_unique_fragments(evidence, votes, labels, np.array([2]), co, 6) == {}  # too short to count
