@@ -153,8 +153,8 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("bench_work"))
     parser.add_argument("--wo_identities", action="store_true", help="track without identities (segmentation only)")
     parser.add_argument("--score_only", action="store_true", help="re-score sessions already in --work")
-    parser.add_argument("--case_timeout", type=float, default=900.0,
-                        help="seconds a case may track before it is reported unfinished (default: 900, so the "
+    parser.add_argument("--case_timeout", type=float, default=1200.0,
+                        help="seconds a case may track before it is reported unfinished (default: 1200, so the "
                              "whole suite stays within an hour)")
     args = parser.parse_args()
     names = args.cases or (QUICK if args.quick else [c.name for c in CASES] + ["test_A"])
