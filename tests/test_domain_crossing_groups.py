@@ -16,6 +16,13 @@ def _x_crossing():
     return build_fragments(frame, links, individual), links
 
 
+def _crossing_and_no_labels():
+    """The X crossing's group, the coexistence of its fragments and all-unlabelled labels."""
+    fragments, links = _x_crossing()
+    co = Coexistence.of(fragments.start, fragments.stop, np.flatnonzero(fragments.is_individual))
+    return crossing_groups(fragments, links)[0], co, np.full(len(fragments), -1)
+
+
 def test_a_crossing_has_the_two_animals_entering_and_the_two_leaving():
     fragments, links = _x_crossing()
     groups = crossing_groups(fragments, links)
@@ -25,20 +32,14 @@ def test_a_crossing_has_the_two_animals_entering_and_the_two_leaving():
 
 
 def test_the_last_unnamed_animal_leaving_gets_the_identity_left():
-    fragments, links = _x_crossing()
-    group = crossing_groups(fragments, links)[0]
-    co = Coexistence.of(fragments.start, fragments.stop, np.flatnonzero(fragments.is_individual))
-    labels = np.full(len(fragments), -1)
+    group, co, labels = _crossing_and_no_labels()
     labels[group.entering] = [4, 7]
     labels[group.leaving[0]] = 7
     assert conserved_identities([group], labels, co) == {int(group.leaving[1]): 4}
 
 
 def test_nothing_is_forced_when_an_entering_animal_is_unknown_or_names_disagree():
-    fragments, links = _x_crossing()
-    group = crossing_groups(fragments, links)[0]
-    co = Coexistence.of(fragments.start, fragments.stop, np.flatnonzero(fragments.is_individual))
-    labels = np.full(len(fragments), -1)
+    group, co, labels = _crossing_and_no_labels()
     labels[group.entering[0]] = 4
     labels[group.leaving[0]] = 7
     assert conserved_identities([group], labels, co) == {}
@@ -47,23 +48,17 @@ def test_nothing_is_forced_when_an_entering_animal_is_unknown_or_names_disagree(
 
 
 def test_identities_are_conserved_backwards_in_time_too():
-    fragments, links = _x_crossing()
-    group = crossing_groups(fragments, links)[0]
-    co = Coexistence.of(fragments.start, fragments.stop, np.flatnonzero(fragments.is_individual))
-    labels = np.full(len(fragments), -1)
+    group, co, labels = _crossing_and_no_labels()
     labels[group.leaving] = [1, 2]
     labels[group.entering[1]] = 2
     assert conserved_identities([group], labels, co) == {int(group.entering[0]): 1}
 
 
 def test_a_forced_identity_is_not_given_against_images_sure_of_another():
-    fragments, links = _x_crossing()
-    group = crossing_groups(fragments, links)[0]
-    co = Coexistence.of(fragments.start, fragments.stop, np.flatnonzero(fragments.is_individual))
-    labels = np.full(len(fragments), -1)
+    group, co, labels = _crossing_and_no_labels()
     labels[group.entering] = [4, 7]
     labels[group.leaving[0]] = 7
-    sure = np.full(len(fragments), -1)
+    sure = np.full(len(labels), -1)
     sure[group.leaving[1]] = 9
     assert conserved_identities([group], labels, co, sure) == {}
     sure[group.leaving[1]] = 4
