@@ -23,6 +23,7 @@ from idtracker.domain.global_fragments import (
     GlobalFragment,
     first_global_fragment,
     is_accumulable,
+    long_fragments,
 )
 from idtracker.domain.identity_assignment import (
     accept_global_fragment,
@@ -104,7 +105,7 @@ class Accumulation:
         labels = np.full(len(fragments), -1, np.int64)
         labels[first.fragments] = np.arange(number_of_animals)
         teaching = labels if warm_start is None else warm_start
-        long = individual[fragments.n_images[individual] >= MIN_IMAGES_TO_ACCUMULATE]
+        long = long_fragments(fragments)
         order = sorted(accumulable, key=lambda g: abs(g.start - first.start))
         long_images = fragments.n_images[long].sum()
         ratio = 0.0

@@ -24,10 +24,10 @@ from idtracker.domain.coexistence import Coexistence
 from idtracker.domain.contrastive_pairs import contrastive_pairs
 from idtracker.domain.fragments import Fragments
 from idtracker.domain.global_fragments import (
-    MIN_IMAGES_TO_ACCUMULATE,
     GlobalFragment,
     first_global_fragment,
     is_accumulable,
+    long_fragments,
 )
 from idtracker.domain.identity_assignment import (
     accept_global_fragment,
@@ -177,8 +177,7 @@ class _Judge:
         order = sorted(accumulable, key=lambda g: abs(g.start - first.start))
         # Coverage is judged on every long individual fragment, not only those in global fragments:
         # with a single accumulable global fragment its own anchors would otherwise count as 100 %.
-        long = np.flatnonzero(fragments.is_individual & (fragments.n_images >= MIN_IMAGES_TO_ACCUMULATE))
-        return cls(first, anchor, fragments, coexistence, order, long)
+        return cls(first, anchor, fragments, coexistence, order, long_fragments(fragments))
 
     def __call__(self, evidence: np.ndarray) -> tuple[np.ndarray, float]:
         """((F,) sure labels, -1 elsewhere; fraction of the long individual fragments' images they cover)."""

@@ -67,16 +67,20 @@ def first_global_fragment(accumulable: list[GlobalFragment], fragments: Fragment
     return max(accumulable, key=lambda g: (fragments.n_images[g.fragments].min(), -g.start))
 
 
+def long_fragments(fragments: Fragments) -> np.ndarray:
+    """Ids of the individual fragments with enough images to learn from and to be judged on."""
+    return np.flatnonzero(fragments.is_individual & (fragments.n_images >= MIN_IMAGES_TO_ACCUMULATE))
+
+
 def reachable_ratio(global_fragments: list[GlobalFragment], fragments: Fragments) -> float:
     """Largest fraction of the long individual fragments' images that global fragments can label.
 
     Labels that come from placing global fragments one-to-one can never cover more: with many
     animals few frames show them all apart, and this is far below any useful ratio.
     """
-    long = fragments.is_individual & (fragments.n_images >= MIN_IMAGES_TO_ACCUMULATE)
+    long = long_fragments(fragments)
     members = [g.fragments for g in global_fragments if is_accumulable(g, fragments)]
-    if not members or not long.any():
+    if not members or not len(long):
         return 0.0
-    covered = np.zeros(len(fragments), bool)
-    covered[np.concatenate(members)] = True
-    return float(fragments.n_images[covered & long].sum() / fragments.n_images[long].sum())
+    covered = np.isin(long, np.concatenate(members))
+    return float(fragments.n_images[long[covered]].sum() / fragments.n_images[long].sum())
