@@ -14,7 +14,7 @@ from idtracker.adapters.events.memory_sink import InMemoryEventSink
 from idtracker.adapters.identification.sklearn_clustering import SklearnClustering
 from idtracker.adapters.identification.torch_contrastive import TorchContrastiveEncoder
 from idtracker.application import events as ev
-from idtracker.application.contrastive_step import ContrastiveStep
+from idtracker.application.contrastive_step import RATIO_PATIENCE, ContrastiveStep
 from idtracker.application.identification_stage import IdentificationStage
 from idtracker.application.settings import Settings
 from idtracker.domain.cluster_identities import cluster_log_proba, match_clusters
@@ -114,6 +114,13 @@ def test_patience_stops_training_and_restores_the_best_weights(scene):
     step(scene.images, scene.fragments.of_blob, scene.fragments, scene.global_fragments, ANIMALS, min_ratio=1.1)
     assert len(sink.of_type(ev.ContrastiveEvaluated)) == 4
     assert encoder.restored == "weights"
+
+
+def test_sure_labels_stalled_below_the_minimum_stop_training_before_patience(scene):
+    sink = InMemoryEventSink()
+    step = ContrastiveStep(_FixedEncoder(scene.animal), SklearnClustering(), sink, silhouette_target=1.0, patience=30)
+    step(scene.images, scene.fragments.of_blob, scene.fragments, scene.global_fragments, ANIMALS, min_ratio=1.1)
+    assert len(sink.of_type(ev.ContrastiveEvaluated)) == RATIO_PATIENCE + 1
 
 
 def test_stable_sure_labels_stop_training_early(scene):
