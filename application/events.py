@@ -150,6 +150,16 @@ class AccumulationStepFinished(Event):
 
 
 @attrs.frozen
+class FragmentsPooled(Event):
+    round: int
+    contradicted_labels_dropped: int
+    fragments_pooled: int
+    images_pooled: int
+    epochs: int
+    duration_s: float
+
+
+@attrs.frozen
 class ResidualFragmentsAssigned(Event):
     fragments: int
     unassigned: int

@@ -98,6 +98,10 @@ class IdentityClassifier(Protocol):
         """(n, N) float64 log-probabilities of each identity."""
         ...
 
+    def log_proba_and_features(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``log_proba`` and (n, D) float32 features the identities are told apart by, in one pass."""
+        ...
+
     def save(self, folder: Path, params: dict) -> Path:
         """Write the weights and ``model_params.json`` (``params`` plus the model name) atomically."""
         ...

@@ -143,6 +143,10 @@ class _TruthClassifier:
         animal = np.array([self.animal_of[image.tobytes()] for image in images], np.int64)
         return np.log(np.where(np.eye(ANIMALS)[animal], 0.98, 0.01)).reshape(len(images), ANIMALS)
 
+    def log_proba_and_features(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        log_proba = self.log_proba(images)
+        return log_proba, np.exp(log_proba).astype(np.float32)
+
     def save(self, folder: Path, params: dict) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "model_params.json").write_text(json.dumps({**params, "model": "truth"}))

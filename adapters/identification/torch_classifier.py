@@ -124,13 +124,22 @@ class TorchIdentityClassifier:
         logits = torch.cat([self.model(x[k:k + PREDICT_BATCH]) for k in range(0, len(x), PREDICT_BATCH)])
         return float(F.cross_entropy(logits, y)), float((logits.argmax(1) == y).float().mean())
 
-    @torch.inference_mode()
     def log_proba(self, images: np.ndarray) -> np.ndarray:
+        return self.log_proba_and_features(images)[0]
+
+    @torch.inference_mode()
+    def log_proba_and_features(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Log-probabilities and the hidden layer's activations, in one pass over the images."""
         self.model.eval()
-        out = []
+        hidden, last = self.model.head[:-1], self.model.head[-1]
+        log_probas, features = [], []
         for k in range(0, len(images), PREDICT_BATCH):
-            out.append(F.log_softmax(self.model(self._tensor(images[k:k + PREDICT_BATCH])), 1).cpu())
-        return torch.cat(out).double().numpy() if out else np.zeros((0, self.n_classes))
+            h = hidden(self.model.features(self._tensor(images[k:k + PREDICT_BATCH])))
+            log_probas.append(F.log_softmax(last(h), 1).cpu())
+            features.append(h.cpu())
+        if not log_probas:
+            return np.zeros((0, self.n_classes)), np.zeros((0, self.model.head[-1].in_features), np.float32)
+        return torch.cat(log_probas).double().numpy(), torch.cat(features).numpy()
 
     def save(self, folder: Path, params: dict) -> Path:
         """``<name>.model.pt`` and ``model_params.json``, each written atomically."""
