@@ -107,6 +107,28 @@ class _FixedEncoder:
         self.restored = snapshot
 
 
+class _FlickeringEncoder(_FixedEncoder):
+    """Right clusters at every other check and noise in between, like an embedding that has not settled."""
+
+    checks = 0
+
+    def embed(self, index: np.ndarray) -> np.ndarray:
+        self.checks += 1
+        if self.checks % 2:
+            return super().embed(index)
+        return np.random.default_rng(self.checks).normal(size=(len(index), ANIMALS))
+
+
+def test_sure_labels_must_hold_over_consecutive_checks_to_stop_training(scene):
+    sink = InMemoryEventSink()
+    step = ContrastiveStep(_FlickeringEncoder(scene.animal), SklearnClustering(), sink, silhouette_target=1.0,
+                           patience=30)
+    step(scene.images, scene.fragments.of_blob, scene.fragments, scene.global_fragments, ANIMALS)
+    ratios = [e.ratio_sure_images for e in sink.of_type(ev.ContrastiveEvaluated)]
+    assert ratios[0] == 1.0 and min(ratios) < 0.5
+    assert len(ratios) == RATIO_PATIENCE + 1
+
+
 def test_patience_stops_training_and_restores_the_best_weights(scene):
     sink = InMemoryEventSink()
     encoder = _FixedEncoder(scene.animal)
