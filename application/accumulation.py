@@ -92,7 +92,7 @@ class Accumulation:
 
     def __call__(self, images: np.ndarray, image_fragment: np.ndarray, fragments: Fragments,
                  global_fragments: list[GlobalFragment], number_of_animals: int,
-                 warm_start: np.ndarray | None = None, crossings: Sequence[CrossingGroup] = ()) -> Identification:
+                 crossings: Sequence[CrossingGroup] = ()) -> Identification:
         """Identify every individual fragment.
 
         Args:
@@ -101,10 +101,6 @@ class Accumulation:
             fragments: all fragments of the session.
             global_fragments: the session's global fragments (at least one accumulable).
             number_of_animals: N.
-            warm_start: (F,) 0-based labels (e.g. the contrastive step's sure fragments, consistent
-                with the first global fragment), -1 elsewhere, that only the first training step
-                learns from: every fragment outside the first global fragment is then decided by
-                the classifier's own evidence, so a mistake of the warm start is not carried over.
             crossings: groups through which identities are conserved; after each step, the
                 labels they force are accepted too.
         """
@@ -115,16 +111,14 @@ class Accumulation:
         first = first_global_fragment(accumulable, fragments)
         labels = np.full(len(fragments), -1, np.int64)
         labels[first.fragments] = np.arange(number_of_animals)
-        teaching = labels if warm_start is None else warm_start
         long = long_fragments(fragments)
         order = sorted(accumulable, key=lambda g: abs(g.start - first.start))
         long_images = fragments.n_images[long].sum()
         ratio = 0.0
         for step in range(MAX_STEPS):
             t0 = time.perf_counter()
-            train = self._training_set(teaching, image_fragment, rng)
-            report = self.classifier.fit(images[train], teaching[image_fragment[train]])
-            teaching = labels
+            train = self._training_set(labels, image_fragment, rng)
+            report = self.classifier.fit(images[train], labels[image_fragment[train]])
             if (labels[long] >= 0).all():
                 break
             before = fragments.n_images[long][labels[long] >= 0].sum()

@@ -87,7 +87,6 @@ class IdentificationStage:
             accumulation = Accumulation(classifier, self.events, settings.threshold_early_stop_accumulation,
                                         settings.maximal_images_per_animal)
             result = accumulation(images[blobs], fragments.of_blob[blobs], fragments, global_fragments, n,
-                                  warm_start=None if contrastive is None else contrastive.labels,
                                   crossings=crossing_groups(fragments, segmented.links))
             classifier.save(session_folder / "accumulation", params)
 
