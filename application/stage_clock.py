@@ -13,18 +13,26 @@ class StageClock:
 
     def __init__(self) -> None:
         self.timers: dict[str, dict] = {}
+        self._started: dict[str, float] = {}
 
     @contextmanager
     def stage(self, name: str) -> Iterator[dict]:
-        """Time the block; the yielded dict gets ``duration_s`` when it ends."""
-        record = {"name": name, "start_time": datetime.now(timezone.utc).isoformat()}
-        self.timers[name] = record
-        t0 = time.perf_counter()
+        """Time the block; the yielded dict gets ``duration_s`` when it ends (or at ``finish``)."""
+        self.timers[name] = {"name": name, "start_time": datetime.now(timezone.utc).isoformat()}
+        self._started[name] = time.perf_counter()
         try:
-            yield record
+            yield self.timers[name]
         finally:
+            self.finish(name)
+
+    def finish(self, name: str) -> None:
+        """End a running stage now, before its block does: session.json is written inside the
+        whole session's stage and must still carry that stage's finish and duration. Later calls
+        keep the first finish."""
+        record = self.timers[name]
+        if "finish_time" not in record:
             record["finish_time"] = datetime.now(timezone.utc).isoformat()
-            record["duration_s"] = round(time.perf_counter() - t0, 4)
+            record["duration_s"] = round(time.perf_counter() - self._started[name], 4)
 
     def durations(self) -> dict[str, float]:
         return {k: v["duration_s"] for k, v in self.timers.items() if "duration_s" in v}

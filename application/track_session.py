@@ -125,8 +125,9 @@ class TrackSession:
                     number_of_identities=n_ids, estimated_accuracy=ids.estimated_accuracy,
                     id_image_size=ids.image_size, resolution_reduction=ids.resolution_reduction,
                     ratio_accumulated_images=ids.ratio_accumulated, velocity_threshold=ids.velocity_threshold,
-                    silhouette_score=ids.silhouette_score,
-                    timers=clock.timers)
+                    silhouette_score=ids.silhouette_score)
+        clock.finish("Tracking session")
+        info.update(timers=clock.timers)
         store.write_json("session.json", {**dump_settings(settings), **info})
         removed = tuple(f for f in folders_to_remove(settings.data_policy) if store.remove(f))
         self.events.publish(ev.DataPolicyApplied(settings.data_policy, removed))

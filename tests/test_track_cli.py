@@ -64,6 +64,16 @@ def test_every_stage_is_in_the_json_event_log(tmp_path, dots_video):
     assert (tmp_path / "session_s" / "idtrackerai.log").exists()
 
 
+def test_session_json_times_every_stage_the_whole_session_included(tmp_path, dots_video):
+    assert _track(tmp_path, dots_video) == 0
+    timers = json.loads((tmp_path / "session_s" / "session.json").read_text())["timers"]
+    assert {"Tracking session", "Animal detection", "Trajectories creation"} <= set(timers)
+    for timer in timers.values():
+        assert timer["start_time"] <= timer["finish_time"] and timer["duration_s"] >= 0
+    parts = sum(t["duration_s"] for name, t in timers.items() if name != "Tracking session")
+    assert timers["Tracking session"]["duration_s"] >= parts
+
+
 def test_several_videos_are_one_timeline(tmp_path):
     first, second = tmp_path / "a.avi", tmp_path / "b.avi"
     render_dots(first, frames=30)
