@@ -144,15 +144,15 @@ class Accumulation:
             if gained < MIN_GAIN * long_images or ratio >= self.early_stop_ratio:
                 break
         log_proba, features = self.classifier.log_proba_and_features(images)
-        if 1.0 - ratio >= POOLING_MIN_UNLABELLED:
-            for pooling_round in range(POOLING_ROUNDS):
-                labels = self._pool(pooling_round, images, image_fragment, log_proba, features, labels, first,
-                                    long, coexistence, rng)
-                log_proba, features = self.classifier.log_proba_and_features(images)
-            votes = image_votes(log_proba, image_fragment, len(fragments))
-            evidence = fragment_evidence(log_proba, image_fragment, len(fragments))
-            labels[contradicted_labels(labels, evidence, votes, first.fragments)] = -1
+        pooling = fragments.n_images[long][labels[long] < 0].sum() >= POOLING_MIN_UNLABELLED * long_images
+        for pooling_round in range(POOLING_ROUNDS if pooling else 0):
+            labels = self._pool(pooling_round, images, image_fragment, log_proba, features, labels, first,
+                                long, coexistence, rng)
+            log_proba, features = self.classifier.log_proba_and_features(images)
         evidence = fragment_evidence(log_proba, image_fragment, len(fragments))
+        if pooling:
+            votes = image_votes(log_proba, image_fragment, len(fragments))
+            labels[contradicted_labels(labels, evidence, votes, first.fragments)] = -1
         t0 = time.perf_counter()
         final = assign_residual(labels, evidence, individual, coexistence)
         self.events.publish(ev.ResidualFragmentsAssigned(int((labels[individual] < 0).sum()),
