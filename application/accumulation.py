@@ -143,16 +143,14 @@ class Accumulation:
                 ratio, float(report.get("validation_accuracy", np.nan)), time.perf_counter() - t0))
             if gained < MIN_GAIN * long_images or ratio >= self.early_stop_ratio:
                 break
-        log_proba, features = self.classifier.log_proba_and_features(images)
         pooling = fragments.n_images[long][labels[long] < 0].sum() >= POOLING_MIN_UNLABELLED * long_images
         for pooling_round in range(POOLING_ROUNDS if pooling else 0):
-            labels = self._pool(pooling_round, images, image_fragment, log_proba, features, labels, first,
-                                long, coexistence, rng)
-            log_proba, features = self.classifier.log_proba_and_features(images)
+            labels = self._pool(pooling_round, images, image_fragment, fragments.n_images, labels, first, long,
+                                coexistence, rng)
+        log_proba = self.classifier.log_proba(images)
         evidence = fragment_evidence(log_proba, image_fragment, len(fragments))
         if pooling:
-            votes = image_votes(log_proba, image_fragment, len(fragments))
-            labels[contradicted_labels(labels, evidence, votes, first.fragments)] = -1
+            labels[contradicted_labels(labels, evidence, fragments.n_images, first.fragments)] = -1
         t0 = time.perf_counter()
         final = assign_residual(labels, evidence, individual, coexistence)
         self.events.publish(ev.ResidualFragmentsAssigned(int((labels[individual] < 0).sum()),
@@ -161,23 +159,21 @@ class Accumulation:
         probability[individual] = identity_probability(final, evidence, individual)
         return Identification(final, probability, log_proba, evidence, ratio)
 
-    def _pool(self, pooling_round: int, images: np.ndarray, image_fragment: np.ndarray, log_proba: np.ndarray,
-              features: np.ndarray, labels: np.ndarray, first: GlobalFragment, long: np.ndarray,
-              coexistence: Coexistence, rng: np.random.Generator) -> np.ndarray:
+    def _pool(self, pooling_round: int, images: np.ndarray, image_fragment: np.ndarray, n_images: np.ndarray,
+              labels: np.ndarray, first: GlobalFragment, long: np.ndarray, coexistence: Coexistence,
+              rng: np.random.Generator) -> np.ndarray:
         """One pooling round: drop the labels the classifier rejects, pool the unlabelled long
         fragments with the identities they resemble, train on the result; returns the labels."""
         t0 = time.perf_counter()
-        n_fragments = len(labels)
-        evidence = fragment_evidence(log_proba, image_fragment, n_fragments)
-        votes = image_votes(log_proba, image_fragment, n_fragments)
+        log_proba, features = self.classifier.log_proba_and_features(images)
+        evidence = fragment_evidence(log_proba, image_fragment, len(labels))
         labels = labels.copy()
-        dropped = contradicted_labels(labels, evidence, votes, first.fragments)
+        dropped = contradicted_labels(labels, evidence, n_images, first.fragments)
         labels[dropped] = -1
         candidates = long[labels[long] < 0]
         unit = features / np.maximum(np.linalg.norm(features, axis=1, keepdims=True), 1e-12)
-        descriptors = np.zeros((n_fragments, features.shape[1]))
+        descriptors = np.zeros((len(labels), features.shape[1]))
         np.add.at(descriptors, image_fragment, unit)
-        n_images = np.bincount(image_fragment, minlength=n_fragments)
         pooled = pool_fragments(labels, descriptors, candidates, coexistence, evidence.shape[1])
         joined = candidates[pooled[candidates] >= 0]
         train = self._training_set(pooled, image_fragment, rng)

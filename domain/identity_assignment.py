@@ -202,15 +202,14 @@ def identity_probability(labels: np.ndarray, evidence: np.ndarray, fragments: np
     return out
 
 
-def contradicted_labels(labels: np.ndarray, evidence: np.ndarray, votes: np.ndarray,
+def contradicted_labels(labels: np.ndarray, evidence: np.ndarray, n_images: np.ndarray,
                         protected: np.ndarray) -> np.ndarray:
     """Labelled fragments whose own images now favour another identity by ``MIN_MARGIN_PER_IMAGE``
     per image: labels given by elimination or through crossings, or accepted by an earlier, less
-    trained classifier, that the classifier trained on them still rejects. ``protected`` fragments
-    (the first global fragment's) are never returned."""
-    n_images = votes.sum(1)
+    trained classifier, that the classifier trained on them still rejects. ``n_images`` (F,) are
+    the images scored per fragment; ``protected`` fragments (the first global fragment's) are
+    never returned."""
     labelled = np.flatnonzero((labels >= 0) & (n_images > 0))
     labelled = labelled[~np.isin(labelled, protected)]
     deficit = evidence[labelled].max(1) - evidence[labelled, labels[labelled]]
     return labelled[deficit >= MIN_MARGIN_PER_IMAGE * n_images[labelled]]
-

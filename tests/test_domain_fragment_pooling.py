@@ -51,7 +51,7 @@ def test_candidates_pool_together_before_joining_an_identity():
 
 def test_labels_the_images_reject_by_a_margin_are_contradicted():
     labels = np.array([0, 1, 0, 1])
-    votes = np.array([[10, 0], [0, 10], [0, 10], [4, 6]])
+    n_images = np.array([10, 10, 10, 10])
     evidence = np.array([[0.0, -30], [-30, 0.0], [-30, 0.0], [-2.0, 0.0]])
-    assert contradicted_labels(labels, evidence, votes, protected=np.array([0, 1])).tolist() == [2]
-    assert contradicted_labels(labels, evidence, votes, protected=np.array([2])).tolist() == []
+    assert contradicted_labels(labels, evidence, n_images, protected=np.array([0, 1])).tolist() == [2]
+    assert contradicted_labels(labels, evidence, n_images, protected=np.array([2])).tolist() == []
