@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import attrs
 import numpy as np
 from idtracker.domain.coexistence import Coexistence
-from idtracker.domain.crossing_groups import CrossingGroup, conserved_identities
+from idtracker.domain.crossing_groups import CrossingGroup, conserved_identities, crossing_violations
 from idtracker.domain.fragment_pooling import pool_fragments
 from idtracker.domain.fragments import Fragments
 from idtracker.domain.global_fragments import (
@@ -34,12 +34,13 @@ from idtracker.domain.global_fragments import (
 from idtracker.domain.identity_assignment import (
     accept_global_fragment,
     assign_residual,
-    certain_identity,
     certain_unique_fragments,
     contradicted_labels,
     fragment_evidence,
     identity_probability,
     image_votes,
+    reclaim_identities,
+    rejected_identities,
 )
 
 from . import events as ev
@@ -133,7 +134,7 @@ class Accumulation:
                                               MIN_IMAGES_TO_ACCUMULATE)
             labels[list(single)] = list(single.values())
             forced = conserved_identities(list(crossings), labels, coexistence,
-                                          certain_identity(evidence, votes, MIN_IMAGES_TO_ACCUMULATE))
+                                          rejected_identities(evidence, votes.sum(1)))
             labels[list(forced)] = list(forced.values())
             labelled = fragments.n_images[long][labels[long] >= 0].sum()
             ratio, gained = float(labelled / long_images), labelled - before
@@ -146,24 +147,30 @@ class Accumulation:
         pooling = fragments.n_images[long][labels[long] < 0].sum() >= POOLING_MIN_UNLABELLED * long_images
         for pooling_round in range(POOLING_ROUNDS if pooling else 0):
             labels = self._pool(pooling_round, images, image_fragment, fragments.n_images, labels, first, long,
-                                coexistence, rng)
+                                coexistence, crossings, rng)
         log_proba = self.classifier.log_proba(images)
         evidence = fragment_evidence(log_proba, image_fragment, len(fragments))
         if pooling:
             labels[contradicted_labels(labels, evidence, fragments.n_images, first.fragments)] = -1
         t0 = time.perf_counter()
-        final = assign_residual(labels, evidence, individual, coexistence)
-        self.events.publish(ev.ResidualFragmentsAssigned(int((labels[individual] < 0).sum()),
-                                                         int((final[individual] < 0).sum()), time.perf_counter() - t0))
+        violations = _unprotected(crossing_violations(crossings, labels), first)
+        labels[violations] = -1
+        residual = assign_residual(labels, evidence, individual, coexistence, crossings)
+        reclaimed = reclaim_identities(residual, evidence, individual, fragments.n_images, coexistence, first.fragments)
+        final = assign_residual(reclaimed, evidence, individual, coexistence, crossings)
+        self.events.publish(ev.ResidualFragmentsAssigned(
+            int((labels[individual] < 0).sum()), int((final[individual] < 0).sum()), len(violations),
+            int(((residual < 0) & (reclaimed >= 0)).sum()), time.perf_counter() - t0))
         probability = np.zeros(len(fragments))
         probability[individual] = identity_probability(final, evidence, individual)
         return Identification(final, probability, log_proba, evidence, ratio)
 
     def _pool(self, pooling_round: int, images: np.ndarray, image_fragment: np.ndarray, n_images: np.ndarray,
               labels: np.ndarray, first: GlobalFragment, long: np.ndarray, coexistence: Coexistence,
-              rng: np.random.Generator) -> np.ndarray:
+              crossings: Sequence[CrossingGroup], rng: np.random.Generator) -> np.ndarray:
         """One pooling round: drop the labels the classifier rejects, pool the unlabelled long
-        fragments with the identities they resemble, train on the result; returns the labels."""
+        fragments with the identities they resemble (a pooled label that breaks a crossing's
+        conservation is not kept), train on the result; returns the labels."""
         t0 = time.perf_counter()
         log_proba, features = self.classifier.log_proba_and_features(images)
         evidence = fragment_evidence(log_proba, image_fragment, len(labels))
@@ -175,6 +182,8 @@ class Accumulation:
         descriptors = np.zeros((len(labels), features.shape[1]))
         np.add.at(descriptors, image_fragment, unit)
         pooled = pool_fragments(labels, descriptors, candidates, coexistence, evidence.shape[1])
+        breaking = crossing_violations(crossings, pooled)
+        pooled[breaking[labels[breaking] < 0]] = -1
         joined = candidates[pooled[candidates] >= 0]
         train = self._training_set(pooled, image_fragment, rng)
         report = self.classifier.fit(images[train], pooled[image_fragment[train]])
@@ -204,3 +213,8 @@ class Accumulation:
                 idx = rng.choice(idx, cap, replace=False)
             chosen.append(idx)
         return np.sort(np.concatenate(chosen))
+
+
+def _unprotected(fragments: np.ndarray, first: GlobalFragment) -> np.ndarray:
+    """``fragments`` without the first global fragment's, whose labels are given, not inferred."""
+    return fragments[~np.isin(fragments, first.fragments)]

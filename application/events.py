@@ -163,6 +163,10 @@ class FragmentsPooled(Event):
 class ResidualFragmentsAssigned(Event):
     fragments: int
     unassigned: int
+    #: labels dropped because they broke a crossing's conservation, and fragments that took their
+    #: best identity back from weaker coexisting holders.
+    crossing_violations_dropped: int
+    reclaimed: int
     duration_s: float
 
 

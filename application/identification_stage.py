@@ -9,7 +9,7 @@ from pathlib import Path
 import attrs
 import numpy as np
 from idtracker.domain.coexistence import Coexistence
-from idtracker.domain.crossing_groups import crossing_groups
+from idtracker.domain.crossing_groups import CrossingGroup, crossing_groups
 from idtracker.domain.fragments import Fragments
 from idtracker.domain.global_fragments import GlobalFragment, is_accumulable, reachable_ratio
 from idtracker.domain.id_image_geometry import id_image_geometry
@@ -70,6 +70,7 @@ class IdentificationStage:
         blobs = np.flatnonzero(blob_individual)
         params = {"n_classes": n, "image_size": [size, size, 1], "resolution_reduction": scale, "version": package_version()}
         contrastive, method = None, "accumulation"
+        crossings = crossing_groups(fragments, segmented.links)
         reachable = reachable_ratio(global_fragments, fragments)
         if not settings.disable_contrastive and reachable < settings.contrastive_min_accumulation:
             self.events.publish(ev.ContrastiveSkipped(reachable, settings.contrastive_min_accumulation))
@@ -80,14 +81,14 @@ class IdentificationStage:
             contrastive = step(images[blobs], fragments.of_blob[blobs], fragments, global_fragments, n,
                                settings.contrastive_min_accumulation)
         if contrastive is not None and contrastive.ratio_accumulated >= settings.contrastive_min_accumulation:
-            result, method = _finish(contrastive, fragments), "contrastive"
+            result, method = _finish(contrastive, fragments, crossings), "contrastive"
             encoder.save(session_folder / "accumulation", contrastive.centres, params)
         else:
             classifier = self.make_classifier(size, n, settings)
             accumulation = Accumulation(classifier, self.events, settings.threshold_early_stop_accumulation,
                                         settings.maximal_images_per_animal)
             result = accumulation(images[blobs], fragments.of_blob[blobs], fragments, global_fragments, n,
-                                  crossings=crossing_groups(fragments, segmented.links))
+                                  crossings=crossings)
             classifier.save(session_folder / "accumulation", params)
 
         t0 = time.perf_counter()
@@ -113,11 +114,12 @@ def _estimated_accuracy(fragments: Fragments, probability: np.ndarray) -> float:
     return float((probability * weights).sum() / max(weights.sum(), 1))
 
 
-def _finish(contrastive: ContrastiveResult, fragments: Fragments) -> Identification:
-    """The contrastive labels completed by the residual assignment, as accumulation would finish."""
+def _finish(contrastive: ContrastiveResult, fragments: Fragments, crossings: list[CrossingGroup]) -> Identification:
+    """The contrastive labels completed by the residual assignment (identities conserved through
+    ``crossings``), as accumulation would finish."""
     individual = np.flatnonzero(fragments.is_individual)
     coexistence = Coexistence.of(fragments.start, fragments.stop, individual)
-    labels = assign_residual(contrastive.labels, contrastive.evidence, individual, coexistence)
+    labels = assign_residual(contrastive.labels, contrastive.evidence, individual, coexistence, crossings)
     probability = np.zeros(len(fragments))
     probability[individual] = identity_probability(labels, contrastive.evidence, individual)
     return Identification(labels, probability, contrastive.image_log_proba, contrastive.evidence,

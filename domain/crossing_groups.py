@@ -10,6 +10,8 @@ the classifier has barely seen (a short first fragment) is still followed, cross
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import attrs
 import numpy as np
 from scipy.sparse import coo_matrix
@@ -72,8 +74,43 @@ def _members(group: np.ndarray, fragment: np.ndarray, valid: np.ndarray) -> dict
     return {g: np.array(sorted(fs)) for g, fs in out.items() if g not in bad}
 
 
+def sides_by_fragment(groups: Sequence[CrossingGroup]) -> dict[int, list[tuple[np.ndarray, np.ndarray]]]:
+    """For each fragment in a group: (its own side, the other side) of every group it belongs to."""
+    sides: dict[int, list[tuple[np.ndarray, np.ndarray]]] = {}
+    for group in groups:
+        for own, other in ((group.entering, group.leaving), (group.leaving, group.entering)):
+            for f in own:
+                sides.setdefault(int(f), []).append((own, other))
+    return sides
+
+
+def conserved_choice(own: np.ndarray, other: np.ndarray, labels: np.ndarray) -> np.ndarray | None:
+    """Identities an unlabelled fragment of ``own`` may take when the ``other`` side of its group
+    is fully labelled: those of the other side that its own side does not hold yet. None when the
+    other side does not name everyone or the labels around the group are already inconsistent."""
+    known = labels[other]
+    if np.any(known < 0) or len(np.unique(known)) != len(known):
+        return None
+    left = np.setdiff1d(known, labels[own])
+    return left if len(left) else None
+
+
+def crossing_violations(groups: Sequence[CrossingGroup], labels: np.ndarray) -> np.ndarray:
+    """Labelled fragments whose identity is not among those of the other side of their group when
+    that side is fully labelled: somebody left a crossing who never entered it, so a label here
+    is wrong."""
+    wrong = set()
+    for group in groups:
+        for own, other in ((group.entering, group.leaving), (group.leaving, group.entering)):
+            known = labels[other]
+            if np.all(known >= 0):
+                mine = labels[own]
+                wrong.update(own[(mine >= 0) & ~np.isin(mine, known)].tolist())
+    return np.array(sorted(wrong), np.int64)
+
+
 def conserved_identities(groups: list[CrossingGroup], labels: np.ndarray, coexistence: Coexistence,
-                         sure: np.ndarray | None = None) -> dict[int, int]:
+                         rejected: np.ndarray | None = None) -> dict[int, int]:
     """Labels that crossings force, repeated until nothing changes (one named animal can name the next).
 
     Args:
@@ -81,9 +118,10 @@ def conserved_identities(groups: list[CrossingGroup], labels: np.ndarray, coexis
         labels: (F,) current labels, -1 unlabelled; not modified.
         coexistence: adjacency between individual fragments; an identity a coexisting labelled
             fragment already holds is never forced (the labels around it are then inconsistent).
-        sure: (F,) identity each fragment's images are certain of, -1 where they are not; a
-            forced identity that contradicts it is not given (a crossing missed by the
-            segmentation, or a wrong label around it, would otherwise spread).
+        rejected: (F, N) bool, the identities each fragment's own images reject; a forced
+            identity they reject is not given (a crossing missed by the segmentation, or a wrong
+            label around it, would otherwise spread to a long fragment and teach the classifier
+            the wrong animal).
     """
     labels = labels.copy()
     found: dict[int, int] = {}
@@ -96,7 +134,7 @@ def conserved_identities(groups: list[CrossingGroup], labels: np.ndarray, coexis
                 if forced is None:
                     continue
                 f = int(other_side[labels[other_side] < 0][0])
-                if np.any(labels[coexistence.neighbours(f)] == forced) or (sure is not None and sure[f] not in (-1, forced)):
+                if np.any(labels[coexistence.neighbours(f)] == forced) or (rejected is not None and rejected[f, forced]):
                     continue
                 labels[f] = found[f] = forced
                 changed = True

@@ -10,11 +10,13 @@ Identities here are 0-based labels; -1 means "not assigned".
 from __future__ import annotations
 
 import heapq
+from collections.abc import Sequence
 
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
 from .coexistence import Coexistence
+from .crossing_groups import CrossingGroup, conserved_choice, sides_by_fragment
 from .global_fragments import GlobalFragment
 
 LOG_PROB_FLOOR = -8.0
@@ -51,6 +53,13 @@ def certain_identity(evidence: np.ndarray, votes: np.ndarray, min_images: int) -
     certain = ((n_images >= min_images) & (evidence[rows, best] - runner_up >= MIN_MARGIN_PER_IMAGE * n_images)
                & (votes[rows, best] >= MIN_VOTE_FRACTION * n_images))
     return np.where(certain, best, -1)
+
+
+def rejected_identities(evidence: np.ndarray, n_images: np.ndarray) -> np.ndarray:
+    """(F, N) bool: the identities a fragment's images rule out, those trailing its best by
+    ``MIN_MARGIN_PER_IMAGE`` per image (fragments without scored images rule out none)."""
+    deficit = evidence.max(1, keepdims=True) - evidence
+    return (n_images[:, None] > 0) & (deficit >= MIN_MARGIN_PER_IMAGE * n_images[:, None])
 
 
 def certain_unique_fragments(evidence: np.ndarray, votes: np.ndarray, labels: np.ndarray, candidates: np.ndarray,
@@ -146,26 +155,37 @@ def accept_global_fragment(gf: GlobalFragment, labels: np.ndarray, evidence: np.
 
 
 def assign_residual(labels: np.ndarray, evidence: np.ndarray, candidates: np.ndarray,
-                    coexistence: Coexistence) -> np.ndarray:
+                    coexistence: Coexistence, crossings: Sequence[CrossingGroup] = ()) -> np.ndarray:
     """Label the remaining fragments, surest first, never repeating a coexisting identity.
 
     A priority queue keyed on each fragment's margin (best minus runner-up allowed identity) is
     updated lazily: assigning a fragment only re-scores its unlabelled neighbours. A fragment
-    with no identity left stays -1.
+    with no identity left stays -1. Identities are conserved through ``crossings``: a fragment
+    whose group is fully labelled on the other side may only take an identity that entered (or
+    left) with it and that its own side does not hold yet, so it is named by elimination, with
+    an infinite margin, as soon as its companions are.
 
     Args:
         labels: (F,) current labels (-1 unassigned); not modified.
         evidence: (F, N) fragment evidence.
         candidates: fragment ids to label (the unlabelled individual ones).
         coexistence: adjacency between fragments.
+        crossings: groups through which identities are conserved.
     """
     labels = labels.copy()
     version = np.zeros(len(labels), np.int64)
     heap: list[tuple[float, int, int, int]] = []
+    sides = sides_by_fragment(crossings)
 
     def push(f: int) -> None:
         scores = evidence[f].copy()
         scores[excluded_identities(f, labels, coexistence)] = -np.inf
+        for own, other in sides.get(f, ()):
+            choice = conserved_choice(own, other, labels)
+            if choice is not None and np.isfinite(scores[choice]).any():
+                outside = np.ones(len(scores), bool)
+                outside[choice] = False
+                scores[outside] = -np.inf
         best, margin = _margin(scores)
         heapq.heappush(heap, (-margin, int(f), int(version[f]), best))
 
@@ -179,11 +199,57 @@ def assign_residual(labels: np.ndarray, evidence: np.ndarray, candidates: np.nda
         labels[f] = best
         if best < 0:
             continue
-        for g in coexistence.neighbours(f):
+        affected = [coexistence.neighbours(f)] + [np.concatenate(pair) for pair in sides.get(f, ())]
+        for g in np.unique(np.concatenate(affected)):
             if labels[g] < 0:
                 version[g] += 1
                 push(int(g))
     return labels
+
+
+def reclaim_identities(labels: np.ndarray, evidence: np.ndarray, candidates: np.ndarray, n_images: np.ndarray,
+                       coexistence: Coexistence, protected: np.ndarray) -> np.ndarray:
+    """Give each fragment left without an identity its best one back when it holds the stronger claim.
+
+    A fragment is left unassigned when coexisting fragments hold every identity, which happens
+    when one of them took its identity by mistake (a short fragment accepted early, by a
+    classifier that had barely seen the animal). Its evidence decides: the unassigned fragment
+    takes its best identity if its margin for it (over its runner-up) is larger than those of the
+    fragments holding it together, and they lose their labels, to be assigned again. Larger
+    fragments go first; ``protected`` fragments (the first global fragment's) are never displaced.
+
+    Args:
+        labels: (F,) labels after the residual assignment; not modified.
+        evidence: (F, N) fragment evidence.
+        candidates: the fragments that may reclaim (the individual ones).
+        n_images: (F,) images per fragment.
+        coexistence: adjacency between fragments.
+        protected: fragments never displaced.
+
+    Returns:
+        New labels, with the displaced fragments at -1.
+    """
+    labels = labels.copy()
+    protected_mask = np.zeros(len(labels), bool)
+    protected_mask[protected] = True
+    unassigned = candidates[(labels[candidates] < 0) & (n_images[candidates] > 0)]
+    for f in unassigned[np.argsort(-n_images[unassigned], kind="stable")]:
+        if labels[f] >= 0:
+            continue
+        best = int(evidence[f].argmax())
+        neighbours = coexistence.neighbours(f)
+        holders = neighbours[labels[neighbours] == best]
+        if protected_mask[holders].any():
+            continue
+        if _claim(evidence[f], best) > sum(max(_claim(evidence[h], best), 0.0) for h in holders):
+            labels[holders] = -1
+            labels[f] = best
+    return labels
+
+
+def _claim(scores: np.ndarray, identity: int) -> float:
+    """Evidence for ``identity`` over the best other one."""
+    return float(scores[identity] - np.delete(scores, identity).max())
 
 
 def identity_probability(labels: np.ndarray, evidence: np.ndarray, fragments: np.ndarray) -> np.ndarray:
@@ -211,5 +277,5 @@ def contradicted_labels(labels: np.ndarray, evidence: np.ndarray, n_images: np.n
     never returned."""
     labelled = np.flatnonzero((labels >= 0) & (n_images > 0))
     labelled = labelled[~np.isin(labelled, protected)]
-    deficit = evidence[labelled].max(1) - evidence[labelled, labels[labelled]]
-    return labelled[deficit >= MIN_MARGIN_PER_IMAGE * n_images[labelled]]
+    rejected = rejected_identities(evidence[labelled], n_images[labelled])
+    return labelled[rejected[np.arange(len(labelled)), labels[labelled]]]

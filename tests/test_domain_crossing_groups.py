@@ -3,8 +3,9 @@
 import numpy as np
 
 from idtracker.domain.coexistence import Coexistence
-from idtracker.domain.crossing_groups import conserved_identities, crossing_groups
+from idtracker.domain.crossing_groups import conserved_identities, crossing_groups, crossing_violations
 from idtracker.domain.fragments import build_fragments
+from idtracker.domain.identity_assignment import assign_residual
 
 
 def _x_crossing():
@@ -54,12 +55,35 @@ def test_identities_are_conserved_backwards_in_time_too():
     assert conserved_identities([group], labels, co) == {int(group.entering[0]): 1}
 
 
-def test_a_forced_identity_is_not_given_against_images_sure_of_another():
+def test_a_forced_identity_is_not_given_against_images_that_reject_it():
     group, co, labels = _crossing_and_no_labels()
     labels[group.entering] = [4, 7]
     labels[group.leaving[0]] = 7
-    sure = np.full(len(labels), -1)
-    sure[group.leaving[1]] = 9
-    assert conserved_identities([group], labels, co, sure) == {}
-    sure[group.leaving[1]] = 4
-    assert conserved_identities([group], labels, co, sure) == {int(group.leaving[1]): 4}
+    rejected = np.zeros((len(labels), 10), bool)
+    rejected[group.leaving[1], 4] = True
+    assert conserved_identities([group], labels, co, rejected) == {}
+    rejected[group.leaving[1]] = True
+    rejected[group.leaving[1], 4] = False
+    assert conserved_identities([group], labels, co, rejected) == {int(group.leaving[1]): 4}
+
+
+def test_residual_assignment_names_the_last_animal_out_of_a_crossing_against_weak_images():
+    group, co, labels = _crossing_and_no_labels()
+    labels[group.entering] = [0, 1]
+    evidence = np.zeros((len(labels), 3))
+    evidence[group.leaving[0]] = [-1, -9, -9]  # sure: animal 0
+    evidence[group.leaving[1]] = [-5, -6, -4]  # leans to animal 2, which never entered
+    final = assign_residual(labels, evidence, group.leaving, co, [group])
+    assert final[group.leaving].tolist() == [0, 1]
+    assert assign_residual(labels, evidence, group.leaving, co)[group.leaving].tolist() == [0, 2]
+
+
+def test_a_label_that_leaves_a_crossing_without_having_entered_it_is_a_violation():
+    group, _, labels = _crossing_and_no_labels()
+    labels[group.entering] = [0, 1]
+    labels[group.leaving] = [1, 2]
+    assert crossing_violations([group], labels).tolist() == sorted([int(group.leaving[1]), int(group.entering[0])])
+    labels[group.leaving] = [1, -1]  # who left so far did enter; the entering side waits for everyone to leave
+    assert crossing_violations([group], labels).tolist() == []
+    labels[group.leaving] = [1, 0]
+    assert crossing_violations([group], labels).tolist() == []

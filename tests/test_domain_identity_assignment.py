@@ -12,6 +12,8 @@ from idtracker.domain.identity_assignment import (
     fragment_evidence,
     identity_probability,
     image_votes,
+    reclaim_identities,
+    rejected_identities,
 )
 
 
@@ -128,3 +130,25 @@ def test_the_one_identity_left_by_coexisting_labelled_fragments_is_given_unless_
         votes = image_votes(log_probs, np.full(5, 2), 3)
         assert certain_unique_fragments(evidence, votes, labels, np.array([2]), co, 4) == expected
     assert certain_unique_fragments(evidence, votes, labels, np.array([2]), co, 6) == {}  # too short to count
+
+
+def test_identities_trailing_the_best_by_a_log_unit_per_image_are_rejected():
+    log_probs = np.log(np.array([[0.6, 0.3, 0.1]] * 4))
+    evidence = fragment_evidence(log_probs, np.array([0, 0, 0, 0]), 2)
+    n_images = np.array([4, 0])
+    rejected = rejected_identities(evidence, n_images)
+    assert rejected[0].tolist() == [False, False, True]  # 0.69 and 1.79 log units per image behind
+    assert not rejected[1].any()  # no images, no say
+
+
+def test_an_unassigned_fragment_reclaims_its_identity_from_a_weaker_coexisting_holder():
+    start, stop = np.array([0, 0, 50]), np.array([100, 10, 60])
+    co = Coexistence.of(start, stop, np.arange(3))
+    labels = np.array([-1, 0, 0])  # fragments 1 and 2 took animal 0 early, fragment 0 was left out
+    evidence = np.array([[-10.0, -200.0], [-5, -9], [-4, -2]])
+    n_images = np.array([100, 5, 5])
+    out = reclaim_identities(labels, evidence, np.arange(3), n_images, co, protected=np.array([], int))
+    assert out.tolist() == [0, -1, -1]  # 190 log units against 4 (fragment 2 prefers animal 1 anyway)
+    assert reclaim_identities(labels, evidence, np.arange(3), n_images, co, protected=np.array([1])).tolist() == [-1, 0, 0]
+    evidence[0] = [-10.0, -12.0]  # a claim of 2 does not beat the holder's 4
+    assert reclaim_identities(labels, evidence, np.arange(3), n_images, co, np.array([], int)).tolist() == [-1, 0, 0]
