@@ -55,3 +55,40 @@ def test_labels_the_images_reject_by_a_margin_are_contradicted():
     evidence = np.array([[0.0, -30], [-30, 0.0], [-30, 0.0], [-2.0, 0.0]])
     assert contradicted_labels(labels, evidence, n_images, protected=np.array([0, 1])).tolist() == [2]
     assert contradicted_labels(labels, evidence, n_images, protected=np.array([2])).tolist() == []
+
+
+def _exhaustive_pooling(labels, descriptors, candidates, co, n):
+    """The definition, by brute force: join the most similar allowed pair of clusters (never two
+    identities, never coexisting members) until none is left, recomputing every centre each time."""
+    clusters = [set(np.flatnonzero(labels == i).tolist()) for i in range(n)] + [{int(f)} for f in candidates]
+    while True:
+        centres = [descriptors[sorted(c)].sum(0) for c in clusters]
+        centres = [c / max(np.linalg.norm(c), 1e-12) for c in centres]
+        pairs = [(float(centres[a] @ centres[b]), a, b) for a in range(n, len(clusters)) for b in range(len(clusters))
+                 if b != a and clusters[a] and clusters[b]
+                 and not any(g in clusters[b] for f in clusters[a] for g in co.neighbours(f))]
+        if not pairs:
+            break
+        _, a, b = max(pairs)
+        clusters[b] |= clusters[a]
+        clusters[a] = set()
+    pooled = labels.copy()
+    for i in range(n):
+        pooled[sorted(clusters[i])] = i
+    return pooled
+
+
+def test_pooling_equals_the_exhaustive_greedy_agglomeration_beyond_the_neighbourhoods():
+    # 4 animals seen apart in 16 periods: one labelled fragment each in the first, 60 candidates after
+    # (more than NEIGHBOURS + 1, so candidates are compared along their neighbourhoods only).
+    rng = np.random.default_rng(3)
+    n, periods = 4, 16
+    truth = np.tile(np.arange(n), periods)
+    spans = [(10 * p, 10 * p + 8) for p in np.repeat(np.arange(periods), n)]
+    co = _scene(spans)
+    descriptors = rng.normal(size=(n, 8))[truth] + 0.6 * rng.normal(size=(len(truth), 8))
+    labels = np.where(np.arange(len(truth)) < n, truth, -1)
+    candidates = np.arange(n, len(truth))
+    pooled = pool_fragments(labels, descriptors, candidates, co, n)
+    assert pooled.tolist() == _exhaustive_pooling(labels, descriptors, candidates, co, n).tolist()
+    assert (pooled[candidates] == truth[candidates]).mean() > 0.9
