@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import attrs
@@ -114,7 +114,7 @@ def _estimated_accuracy(fragments: Fragments, probability: np.ndarray) -> float:
     return float((probability * weights).sum() / max(weights.sum(), 1))
 
 
-def _finish(contrastive: ContrastiveResult, fragments: Fragments, crossings: list[CrossingGroup]) -> Identification:
+def _finish(contrastive: ContrastiveResult, fragments: Fragments, crossings: Sequence[CrossingGroup]) -> Identification:
     """The contrastive labels completed by the residual assignment (identities conserved through
     ``crossings``), as accumulation would finish."""
     individual = np.flatnonzero(fragments.is_individual)

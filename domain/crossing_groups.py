@@ -130,7 +130,7 @@ def conserved_identities(groups: list[CrossingGroup], labels: np.ndarray, coexis
         changed = False
         for group in groups:
             for known_side, other_side in ((group.entering, group.leaving), (group.leaving, group.entering)):
-                forced = _forced(labels[known_side], labels[other_side])
+                forced = _forced(other_side, known_side, labels)
                 if forced is None:
                     continue
                 f = int(other_side[labels[other_side] < 0][0])
@@ -141,11 +141,10 @@ def conserved_identities(groups: list[CrossingGroup], labels: np.ndarray, coexis
     return found
 
 
-def _forced(known: np.ndarray, other: np.ndarray) -> int | None:
-    """The one identity left for the single unlabelled fragment of ``other``, if ``known`` names everyone."""
-    if np.any(known < 0) or len(np.unique(known)) != len(known) or (other < 0).sum() != 1:
+def _forced(own: np.ndarray, other: np.ndarray, labels: np.ndarray) -> int | None:
+    """The identity of the single unlabelled fragment of ``own`` when ``conserved_choice`` leaves it
+    one (with a named fragment of ``own`` that never came through, it leaves more)."""
+    if (labels[own] < 0).sum() != 1:
         return None
-    named = other[other >= 0]
-    if not np.isin(named, known).all() or len(np.unique(named)) != len(named):
-        return None
-    return int(np.setdiff1d(known, named)[0])
+    choice = conserved_choice(own, other, labels)
+    return int(choice[0]) if choice is not None and len(choice) == 1 else None
