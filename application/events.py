@@ -210,6 +210,21 @@ class ContrastiveSkipped(Event):
 
 
 @attrs.frozen
+class ContrastiveRejected(Event):
+    """The contrastive identities are not final: too few sure images or too low an estimated
+    accuracy; the accumulation protocol identifies instead."""
+
+    ratio_accumulated_images: float
+    contrastive_min_accumulation: float
+    estimated_accuracy: float
+    min_estimated_accuracy: float
+
+    @property
+    def level(self) -> str:
+        return "warning"
+
+
+@attrs.frozen
 class ContrastiveStepFinished(Event):
     batches: int
     silhouette_score: float

@@ -1,6 +1,7 @@
 """Identity accuracy and cost on rendered videos with ground truth, and on test_A against idtracker.ai.
 
 Usage: python bench/accuracy.py [--quick] [--cases NAME ...] [--work DIR] [--wo_identities] [--score_only]
+       [--track_args IDTRACKERAI_ARG ...]
 
 Each case is rendered once (cached in --work, default bench_work/), tracked by the real
 ``idtrackerai`` command in a child process (timed, peak RSS from GNU time when available), and
@@ -38,23 +39,42 @@ BIN = Path(sys.executable).parent
 
 @attrs.frozen
 class Case:
+    """A rendered video: ``body_length`` in px, ``codec`` as the renderer's, ``noise`` in gray levels."""
+
     name: str
     animals: int
     frames: int
     distinctness: float = 0.6
     size: int = 800
     seed: int = 0
+    body_length: float = 45.0
+    codec: str = "mjpg"
+    noise: float = 3.0
 
 
-CASES = [
+def _seeded(case: Case, seeds: tuple[int, ...] = (0, 1, 2)) -> list[Case]:
+    """The case on each seed (seed 0 keeps the plain name, so earlier results stay comparable)."""
+    return [attrs.evolve(case, name=case.name if s == 0 else f"{case.name}_s{s}", seed=s) for s in seeds]
+
+
+#: Easy cases (painted, distinct animals) and the ones real recordings look like: look-alikes
+#: (distinctness 0: no markings, a few percent in size and shade), small animals (18 px bodies),
+#: MP4 compression with more sensor noise, short clips. Each on three seeds, 50 and 100 animals on one.
+BASE_CASES = [
     Case("8_distinct", 8, 1000, 0.8),
     Case("8_subtle", 8, 1000, 0.2),
+    Case("8_lookalike", 8, 1000, 0.0),
+    Case("8_short", 8, 200, 0.6),
+    Case("8_mp4_noisy", 8, 1000, 0.4, codec="mp4", noise=8.0),
+    Case("14_small", 14, 500, 0.4, 500, body_length=18.0),
     Case("20_distinct", 20, 1500, 0.8, 1000),
     Case("20_subtle", 20, 1500, 0.2, 1000),
+]
+CASES = [c for base in BASE_CASES for c in _seeded(base)] + [
     Case("50_distinct", 50, 1500, 0.8, 1400),
     Case("100_distinct", 100, 1500, 0.8, 2000),
 ]
-QUICK = ["8_distinct", "test_A"]
+QUICK = ["8_distinct", "8_lookalike", "8_short", "test_A"]
 
 
 def _run(command: list[str], cwd: Path, timeout_s: float) -> tuple[float, float | None, int]:
@@ -93,7 +113,8 @@ def rendered_case(case: Case, work: Path, extra: list[str] | None, timeout_s: fl
     folder = work / case.name
     if not (folder / "gt.npz").exists():
         render_video(RenderSettings(animals=case.animals, frames=case.frames, seed=case.seed, width=case.size,
-                                    height=case.size, distinctness=case.distinctness, name=case.name), folder)
+                                    height=case.size, distinctness=case.distinctness, body_length=case.body_length,
+                                    codec=case.codec, noise=case.noise, name=case.name), folder)
     truth = read_ground_truth(folder)
     wall, rss, code = _track(folder / f"{case.name}.toml", folder / "out", extra, timeout_s)
     return _row(case.name, case.animals, case.frames, truth, folder / "out" / f"session_{case.name}", wall, rss, code)
@@ -115,12 +136,21 @@ def _row(name, animals, frames, truth, session, wall, rss, code) -> dict:
     if code != 0:
         return {**row, "error": f"exit {code}"}
     score = score_tracking(truth, read_trajectories(session)["trajectories"])
-    timers = json.loads((session / "session.json").read_text())["timers"]
+    info = json.loads((session / "session.json").read_text())
+    timers = info["timers"]
     acc = score.accuracy
     return {**row, "acc_individual": acc.acc_individual, "acc_all": acc.acc_all,
             "acc_touching": _touching_accuracy(acc.acc_individual, acc.acc_all, acc.touching_fraction),
             "idf1": score.idf1_one_body.idf1, "coverage": acc.coverage,
-            "tracking_s": timers.get("Tracking", {}).get("duration_s")}
+            "tracking_s": timers.get("Tracking", {}).get("duration_s"),
+            "estimated": info.get("estimated_accuracy"), "method": _method(session)}
+
+
+def _method(session: Path) -> str:
+    """How identities were made (the identities_assigned event in the session's log), '?' if not logged."""
+    log = session / "idtrackerai.log"
+    found = re.findall(r'"event": "identities_assigned".*?"method": "([^"]+)"', log.read_text()) if log.exists() else []
+    return found[-1] if found else "?"
 
 
 def _touching_accuracy(acc_individual: float, acc_all: float, touching_fraction: float) -> float:
@@ -132,7 +162,8 @@ def _touching_accuracy(acc_individual: float, acc_all: float, touching_fraction:
 
 
 def print_table(rows: list[dict]) -> None:
-    head = f"{'case':<26}{'animals':>8}{'frames':>8}{'acc_ind':>9}{'acc_all':>9}{'acc_tch':>9}{'IDF1':>8}{'cover':>8}{'wall_s':>9}{'id_s':>8}{'RSS_MB':>8}"
+    head = (f"{'case':<26}{'animals':>8}{'frames':>8}{'acc_ind':>9}{'est':>8}{'acc_all':>9}{'acc_tch':>9}{'IDF1':>8}"
+            f"{'cover':>8}{'wall_s':>9}{'id_s':>8}{'RSS_MB':>8}  method")
     print(head)
     print("-" * len(head))
     for r in rows:
@@ -141,9 +172,10 @@ def print_table(rows: list[dict]) -> None:
             continue
         rss = f"{r['peak_rss_mb']:8.0f}" if r["peak_rss_mb"] else f"{'-':>8}"
         ident = f"{r['tracking_s']:8.1f}" if r["tracking_s"] is not None else f"{'-':>8}"
-        print(f"{r['case']:<26}{r['animals']:>8}{r['frames']:>8}{r['acc_individual']:9.4f}{r['acc_all']:9.4f}"
+        est = f"{r['estimated']:8.4f}" if r.get("estimated") is not None else f"{'-':>8}"
+        print(f"{r['case']:<26}{r['animals']:>8}{r['frames']:>8}{r['acc_individual']:9.4f}{est}{r['acc_all']:9.4f}"
               f"{r['acc_touching']:9.4f}"
-              f"{r['idf1']:8.4f}{r['coverage']:8.4f}{r['wall_s']:9.1f}{ident}{rss}")
+              f"{r['idf1']:8.4f}{r['coverage']:8.4f}{r['wall_s']:9.1f}{ident}{rss}  {r.get('method', '?')}")
 
 
 def main() -> None:
@@ -152,13 +184,15 @@ def main() -> None:
     parser.add_argument("--cases", nargs="+", help="case names to run (test_A included by name)")
     parser.add_argument("--work", type=Path, default=Path("bench_work"))
     parser.add_argument("--wo_identities", action="store_true", help="track without identities (segmentation only)")
+    parser.add_argument("--track_args", nargs=argparse.REMAINDER, default=[],
+                        help="the rest of the line goes to idtrackerai (e.g. --track_args --disable_contrastive true)")
     parser.add_argument("--score_only", action="store_true", help="re-score sessions already in --work")
     parser.add_argument("--case_timeout", type=float, default=1200.0,
                         help="seconds a case may track before it is reported unfinished (default: 1200, so the "
                              "whole suite stays within an hour)")
     args = parser.parse_args()
     names = args.cases or (QUICK if args.quick else [c.name for c in CASES] + ["test_A"])
-    extra = None if args.score_only else (["--track_wo_identities", "true"] if args.wo_identities else [])
+    extra = None if args.score_only else (["--track_wo_identities", "true"] if args.wo_identities else []) + args.track_args
     if args.wo_identities:
         print("mode: track_wo_identities (no identification)")
     work = args.work.resolve()

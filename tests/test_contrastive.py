@@ -220,6 +220,27 @@ def test_sure_contrastive_result_is_final_and_saved(scene, tmp_path):
     assert json.loads((folder / "model_params.json").read_text())["n_classes"] == ANIMALS
 
 
+class _LookAlikeEncoder(_FixedEncoder):
+    """Animals 1 and 2 embed alike: their clusters split each fragment at random, as a contrastive
+    model does that has not learnt two look-alikes apart."""
+
+    def embed(self, index: np.ndarray) -> np.ndarray:
+        rng = np.random.default_rng(index)
+        return np.eye(8)[np.minimum(self.animal[index], 1)] * 10.0 + rng.normal(0, 1, (len(index), 8))
+
+
+def test_contrastive_result_that_does_not_promise_accuracy_goes_to_accumulation(scene, tmp_path):
+    sink = InMemoryEventSink()
+    stage = IdentificationStage(None, lambda size, n, settings: _TruthClassifier(scene.images, scene.animal),
+                                lambda settings: _LookAlikeEncoder(scene.animal), SklearnClustering(), sink)
+    result = _identify(scene, stage, tmp_path, contrastive_patience=2)
+    rejected = sink.of_type(ev.ContrastiveRejected)
+    assert len(rejected) == 1 and rejected[0].estimated_accuracy < rejected[0].min_estimated_accuracy
+    assert result.method == "accumulation" and sink.of_type(ev.AccumulationStepFinished)
+    mapping = {a: set(result.identities[scene.animal == a]) for a in range(ANIMALS)}
+    assert all(len(ids) == 1 for ids in mapping.values()) and len(set.union(*mapping.values())) == ANIMALS
+
+
 def test_same_input_gives_same_labels(scene):
     runs = [ContrastiveStep(TorchContrastiveEncoder(16, "cpu"), SklearnClustering(), InMemoryEventSink())(
         scene.images, scene.fragments.of_blob, scene.fragments, scene.global_fragments, ANIMALS) for _ in range(2)]

@@ -15,6 +15,16 @@ def test_selftest_tracks_a_rendered_video_and_reports_accuracy(tmp_path, monkeyp
     assert (tmp_path / "t" / "session_idtrackerai_test" / "trajectories" / "trajectories.npy").exists()
 
 
+@pytest.mark.slow
+def test_selftest_with_its_defaults_passes(tmp_path, monkeypatch, capsys):
+    """What a new user runs first: 8 rendered fish, 300 frames, no flags. It must pass (>= 99 %)."""
+    monkeypatch.chdir(tmp_path)
+    code = main(["--output", str(tmp_path / "t")])
+    out = capsys.readouterr().out
+    assert code == 0, out[-2000:]
+    assert "idtrackerai_test: passed" in out
+
+
 def test_selftest_rejects_impossible_render_settings(tmp_path, capsys):
     assert main(["--output", str(tmp_path / "t"), "--animals", "0"]) == 2
     assert "idtrackerai_test: error" in capsys.readouterr().err
