@@ -106,6 +106,9 @@ class Accumulation:
                 labels they force are accepted too.
         """
         rng = np.random.default_rng(self.seed)
+        if STEP_IMAGES // number_of_animals < self.max_images_per_animal:
+            self.events.publish(ev.TrainingImagesCapped(self.max_images_per_animal, STEP_IMAGES // number_of_animals,
+                                                        STEP_IMAGES))
         individual = np.flatnonzero(fragments.is_individual)
         coexistence = Coexistence.of(fragments.start, fragments.stop, individual)
         accumulable = [g for g in global_fragments if is_accumulable(g, fragments)]

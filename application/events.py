@@ -210,6 +210,39 @@ class ContrastiveSkipped(Event):
 
 
 @attrs.frozen
+class LowEstimatedAccuracy(Event):
+    """The identities estimate fewer than 99 % right images: what the user can try is in ``advice``."""
+
+    estimated_accuracy: float
+    method: str
+    advice: str
+
+    @property
+    def level(self) -> str:
+        return "warning"
+
+
+@attrs.frozen
+class ContrastiveBatchReduced(Event):
+    """The contrastive batch used differs from contrastive_batchsize (a CPU trains faster in
+    many small batches): said, never silent."""
+
+    contrastive_batchsize: int
+    pairs_per_batch: int
+    device: str
+
+
+@attrs.frozen
+class TrainingImagesCapped(Event):
+    """Accumulation's steps train on fewer images per animal than maximal_images_per_animal: each
+    step sees at most ``images_per_step`` in all (the CNN keeps its weights between steps)."""
+
+    maximal_images_per_animal: int
+    images_per_animal: int
+    images_per_step: int
+
+
+@attrs.frozen
 class ContrastiveRejected(Event):
     """The contrastive identities are not final: too few sure images or too low an estimated
     accuracy; the accumulation protocol identifies instead."""

@@ -30,6 +30,8 @@ from .settings import Settings
 #: warn about is not one to stop at. On the bench the accepted contrastive results estimated
 #: 0.996-0.999 (and were right on 99.8-100 % of images), the ones that were wrong estimated 0.33-0.80.
 CONTRASTIVE_MIN_ESTIMATED_ACCURACY = 0.99
+#: Below this estimated accuracy the session warns and says what to try.
+WARN_BELOW_ESTIMATED_ACCURACY = 0.99
 
 
 @attrs.frozen
@@ -82,6 +84,9 @@ class IdentificationStage:
             self.events.publish(ev.ContrastiveSkipped(reachable, settings.contrastive_min_accumulation))
         elif not settings.disable_contrastive:
             encoder = self.make_encoder(settings)
+            if encoder.batch_pairs != settings.contrastive_batchsize:
+                self.events.publish(ev.ContrastiveBatchReduced(settings.contrastive_batchsize, encoder.batch_pairs,
+                                                               encoder.device_name))
             step = ContrastiveStep(encoder, self.clustering, self.events, settings.contrastive_silhouette_target,
                                    settings.contrastive_patience)
             contrastive = step(images[blobs], fragments.of_blob[blobs], fragments, global_fragments, n,
@@ -112,8 +117,10 @@ class IdentificationStage:
         probabilities = np.full(len(identities), np.nan)
         labelled = labels[blobs] >= 0
         probabilities[blobs[labelled]] = np.exp(result.image_log_proba[np.flatnonzero(labelled), labels[blobs][labelled]])
-        return IdentityResult(identities, probabilities, n, _estimated_accuracy(fragments, result.fragment_probability),
-                              size, scale, result.ratio_accumulated, method, limit,
+        estimated = _estimated_accuracy(fragments, result.fragment_probability)
+        if estimated < WARN_BELOW_ESTIMATED_ACCURACY:
+            self.events.publish(ev.LowEstimatedAccuracy(estimated, method, _advice(method, settings)))
+        return IdentityResult(identities, probabilities, n, estimated, size, scale, result.ratio_accumulated, method, limit,
                               None if contrastive is None else contrastive.silhouette_score)
 
 
@@ -129,6 +136,16 @@ class IdentificationStage:
         self.events.publish(ev.ContrastiveRejected(contrastive.ratio_accumulated, min_ratio, estimated,
                                                    CONTRASTIVE_MIN_ESTIMATED_ACCURACY))
         return None
+
+
+def _advice(method: str, settings: Settings) -> str:
+    """What to try when identities are doubtful, most useful first."""
+    tips = ["check the segmentation (intensity_ths, area_ths, roi_list) so that every animal is one blob apart "
+            "from crossings", "track more frames (animals seen apart for longer are learnt better)"]
+    if method == "contrastive" or not settings.disable_contrastive:
+        tips.append("try --disable_contrastive true")
+    tips.append("check the identities with idtrackerai_validate")
+    return "; ".join(tips)
 
 
 def _estimated_accuracy(fragments: Fragments, probability: np.ndarray) -> float:

@@ -122,6 +122,10 @@ class ContrastiveEncoder(Protocol):
     stop (silhouette, patience); ``snapshot``/``restore`` keep the best weights seen.
     """
 
+    #: Positive pairs per batch actually used (as many negative ones), and the device's name.
+    batch_pairs: int
+    device_name: str
+
     def start(self, images: np.ndarray, image_fragment: np.ndarray, positive: np.ndarray, negative: np.ndarray,
               anchors: np.ndarray) -> None:
         """Training data: uint8 (n, S, S) images, (n,) their fragments, (P,) positive fragments,

@@ -88,6 +88,8 @@ def test_encoder_separates_animals_and_fragments_get_their_animal(scene):
 class _FixedEncoder:
     """An encoder whose embedding never changes: the silhouette cannot improve after the first check."""
 
+    batch_pairs, device_name = 400, "cpu"
+
     def __init__(self, animal: np.ndarray):
         self.animal, self.restored = animal, None
 
@@ -211,7 +213,9 @@ def test_sure_contrastive_result_is_final_and_saved(scene, tmp_path):
     sink, calls = InMemoryEventSink(), []
     result = _identify(scene, _stage(scene, sink, calls), tmp_path)
     assert result.method == "contrastive" and result.silhouette_score > 0.5
-    assert not sink.of_type(ev.AccumulationStepFinished)
+    assert not sink.of_type(ev.AccumulationStepFinished) and not sink.of_type(ev.LowEstimatedAccuracy)
+    reduced = sink.of_type(ev.ContrastiveBatchReduced)
+    assert [(e.contrastive_batchsize, e.pairs_per_batch, e.device) for e in reduced] == [(400, 16, "cpu")]
     mapping = {a: set(result.identities[scene.animal == a]) for a in range(ANIMALS)}
     assert all(len(ids) == 1 for ids in mapping.values()) and len(set.union(*mapping.values())) == ANIMALS
     folder = tmp_path / "accumulation"
@@ -239,6 +243,23 @@ def test_contrastive_result_that_does_not_promise_accuracy_goes_to_accumulation(
     assert result.method == "accumulation" and sink.of_type(ev.AccumulationStepFinished)
     mapping = {a: set(result.identities[scene.animal == a]) for a in range(ANIMALS)}
     assert all(len(ids) == 1 for ids in mapping.values()) and len(set.union(*mapping.values())) == ANIMALS
+
+
+class _DoubtfulClassifier(_TruthClassifier):
+    """Right on every image, but barely: 0.36 for the animal, 0.32 for each other."""
+
+    def log_proba(self, images: np.ndarray) -> np.ndarray:
+        return np.log(np.where(np.exp(super().log_proba(images)) > 0.5, 0.36, 0.32))
+
+
+def test_doubtful_identities_warn_with_what_to_try(scene, tmp_path):
+    sink = InMemoryEventSink()
+    stage = IdentificationStage(None, lambda size, n, settings: _DoubtfulClassifier(scene.images, scene.animal),
+                                None, SklearnClustering(), sink)
+    result = _identify(scene, stage, tmp_path, disable_contrastive=True)
+    [warning] = sink.of_type(ev.LowEstimatedAccuracy)
+    assert warning.estimated_accuracy == pytest.approx(result.estimated_accuracy) and warning.estimated_accuracy < 0.99
+    assert warning.method == "accumulation" and "idtrackerai_validate" in warning.advice
 
 
 def test_same_input_gives_same_labels(scene):
@@ -271,3 +292,16 @@ def test_images_over_the_memory_budget_are_read_per_batch(scene, tmp_path):
     assert not encoder.preloaded
     assert np.isfinite(encoder.train(2))
     assert encoder.embed(np.array([5, 0, 3])).shape == (3, 8)
+
+
+def test_accumulation_says_when_it_trains_on_fewer_images_than_asked(scene, tmp_path):
+    sink = InMemoryEventSink()
+    stage = IdentificationStage(None, lambda size, n, settings: _TruthClassifier(scene.images, scene.animal),
+                                None, SklearnClustering(), sink)
+    _identify(scene, stage, tmp_path, disable_contrastive=True, maximal_images_per_animal=10000)
+    [capped] = sink.of_type(ev.TrainingImagesCapped)
+    assert (capped.maximal_images_per_animal, capped.images_per_animal) == (10000, 24000 // ANIMALS)
+    sink = InMemoryEventSink()
+    stage.events = sink
+    _identify(scene, stage, tmp_path, disable_contrastive=True)
+    assert not sink.of_type(ev.TrainingImagesCapped)

@@ -86,6 +86,7 @@ class TorchContrastiveEncoder:
         torch.manual_seed(seed)
         self.device = select_device(device)
         self.batch_pairs = batch_pairs if self.device.type != "cpu" else min(batch_pairs, CPU_MAX_PAIRS)
+        self.device_name = str(self.device)
         self.max_mbytes = available_mbytes() / 4 if max_mbytes is None else max_mbytes
         self.model = EmbeddingNet().to(self.device)
         self._forward = torch.compile(self.model) if compile else self.model
