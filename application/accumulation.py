@@ -114,7 +114,7 @@ class Accumulation:
         accumulable = [g for g in global_fragments if is_accumulable(g, fragments)]
         first = first_global_fragment(accumulable, fragments)
         labels = np.full(len(fragments), -1, np.int64)
-        labels[first.fragments] = np.arange(number_of_animals)
+        labels[first.fragments] = np.arange(len(first.fragments))
         long = long_fragments(fragments)
         order = sorted(accumulable, key=lambda g: abs(g.start - first.start))
         long_images = fragments.n_images[long].sum()

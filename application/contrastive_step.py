@@ -105,8 +105,9 @@ class ContrastiveStep:
 
     def _identities(self, z: np.ndarray, image_fragment: np.ndarray, judge: _Judge) -> tuple[np.ndarray, np.ndarray]:
         """((N, D) centres with row k = label k, (n, N) image log-probabilities) from k-means on z."""
-        n = len(judge.first.fragments)
-        centres, cluster = self.clustering.kmeans(z, n, _anchor_means(z, image_fragment, judge.first), self.seed)
+        n = judge.number_of_animals
+        init = _anchor_means(z, image_fragment, judge.first) if len(judge.first.fragments) == n else None
+        centres, cluster = self.clustering.kmeans(z, n, init, self.seed)
         known = judge.anchor[image_fragment] >= 0
         by_label = np.empty_like(centres)
         by_label[match_clusters(cluster[known], judge.anchor[image_fragment][known], n)] = centres
@@ -117,7 +118,7 @@ class ContrastiveStep:
         """Train until a stop rule fires; returns (batches, silhouette of the model kept)."""
         rng = np.random.default_rng(self.seed)
         candidates = np.flatnonzero(np.isin(image_fragment, positive))
-        sample = np.sort(rng.choice(candidates, min(len(candidates), SAMPLE_PER_ANIMAL * len(judge.first.fragments)),
+        sample = np.sort(rng.choice(candidates, min(len(candidates), SAMPLE_PER_ANIMAL * judge.number_of_animals),
                                     replace=False))
         best, best_state, waited, batches = -np.inf, None, 0, 0
         best_ratio, stalled, held = -np.inf, 0, 0
@@ -162,6 +163,9 @@ def _anchor_means(z: np.ndarray, image_fragment: np.ndarray, first: GlobalFragme
 class _Judge:
     """Which fragments the clusters identify surely: global fragments placed one-to-one and with margin.
 
+    The first global fragment may be partial (fewer fragments than animals, where no stretch shows
+    them all apart): its fragments anchor as many labels, k-means then starts without them.
+
     Global fragments are visited nearest the first one first, repeatedly, so one made consistent
     by a later acceptance is still taken.
     """
@@ -172,18 +176,19 @@ class _Judge:
     coexistence: Coexistence
     order: list[GlobalFragment]
     members: np.ndarray
+    number_of_animals: int
 
     @classmethod
     def of(cls, fragments: Fragments, global_fragments: list[GlobalFragment], n: int) -> _Judge:
         accumulable = [g for g in global_fragments if is_accumulable(g, fragments)]
         first = first_global_fragment(accumulable, fragments)
         anchor = np.full(len(fragments), -1, np.int64)
-        anchor[first.fragments] = np.arange(n)
+        anchor[first.fragments] = np.arange(len(first.fragments))
         coexistence = Coexistence.of(fragments.start, fragments.stop, np.flatnonzero(fragments.is_individual))
         order = sorted(accumulable, key=lambda g: abs(g.start - first.start))
         # Coverage is judged on every long individual fragment, not only those in global fragments:
         # with a single accumulable global fragment its own anchors would otherwise count as 100 %.
-        return cls(first, anchor, fragments, coexistence, order, long_fragments(fragments))
+        return cls(first, anchor, fragments, coexistence, order, long_fragments(fragments), n)
 
     def __call__(self, evidence: np.ndarray) -> tuple[np.ndarray, float]:
         """((F,) sure labels, -1 elsewhere; fraction of the long individual fragments' images they cover)."""

@@ -243,6 +243,22 @@ class TrainingImagesCapped(Event):
 
 
 @attrs.frozen
+class NoGlobalFragment(Event):
+    """No stretch of frames shows all animals apart: identities are learnt from the frame where most
+    are (``animals_apart`` of ``number_of_animals``, at ``frame``); animals never seen there are
+    named by elimination and through crossings."""
+
+    number_of_animals: int
+    animals_apart: int
+    frame: int
+    fragment_connectivity: float
+
+    @property
+    def level(self) -> str:
+        return "warning"
+
+
+@attrs.frozen
 class ContrastiveRejected(Event):
     """The contrastive identities are not final: too few sure images or too low an estimated
     accuracy; the accumulation protocol identifies instead."""

@@ -11,7 +11,14 @@ import numpy as np
 from idtracker.domain.coexistence import Coexistence
 from idtracker.domain.crossing_groups import CrossingGroup, crossing_groups
 from idtracker.domain.fragments import Fragments
-from idtracker.domain.global_fragments import GlobalFragment, is_accumulable, reachable_ratio
+from idtracker.domain.global_fragments import (
+    MIN_IMAGES_TO_ACCUMULATE,
+    GlobalFragment,
+    fragment_connectivity,
+    is_accumulable,
+    reachable_ratio,
+    widest_partial_global_fragment,
+)
 from idtracker.domain.id_image_geometry import id_image_geometry
 from idtracker.domain.identity_assignment import assign_residual, identity_probability
 from idtracker.domain.impossible_jumps import correct_impossible_jumps, speed_limit
@@ -30,6 +37,8 @@ from .settings import Settings
 #: warn about is not one to stop at. On the bench the accepted contrastive results estimated
 #: 0.996-0.999 (and were right on 99.8-100 % of images), the ones that were wrong estimated 0.33-0.80.
 CONTRASTIVE_MIN_ESTIMATED_ACCURACY = 0.99
+#: Fragment connectivity below which idtracker.ai warns (its documented threshold).
+LOW_CONNECTIVITY = 0.5
 #: Below this estimated accuracy the session warns and says what to try.
 WARN_BELOW_ESTIMATED_ACCURACY = 0.99
 
@@ -48,6 +57,7 @@ class IdentityResult:
     method: str
     velocity_threshold: float | None = None
     silhouette_score: float | None = None
+    fragment_connectivity: float | None = None
 
 
 @attrs.define
@@ -65,9 +75,8 @@ class IdentificationStage:
                  session_folder: Path, images: np.ndarray | None = None) -> IdentityResult:
         """Identities of every blob; ``images`` are reused when an earlier stage already built them."""
         n = settings.number_of_animals
-        if not any(is_accumulable(g, fragments) for g in global_fragments):
-            raise UserError(f"number_of_animals: no stretch of frames shows {n} separate animals for 4 frames or "
-                            "more, so identities cannot be learnt; check number_of_animals and the thresholds")
+        connectivity = fragment_connectivity(fragments, n)
+        global_fragments = self._global_fragments_or_partial(global_fragments, fragments, n, connectivity)
         t0 = time.perf_counter()
         size, scale = id_image_geometry(body_length, settings.id_image_size, settings.resolution_reduction)
         if images is None:
@@ -121,8 +130,27 @@ class IdentificationStage:
         if estimated < WARN_BELOW_ESTIMATED_ACCURACY:
             self.events.publish(ev.LowEstimatedAccuracy(estimated, method, _advice(method, settings)))
         return IdentityResult(identities, probabilities, n, estimated, size, scale, result.ratio_accumulated, method, limit,
-                              None if contrastive is None else contrastive.silhouette_score)
+                              None if contrastive is None else contrastive.silhouette_score, connectivity)
 
+
+    def _global_fragments_or_partial(self, global_fragments: list[GlobalFragment], fragments: Fragments, n: int,
+                                     connectivity: float) -> list[GlobalFragment]:
+        """The global fragments to learn from; where none is accumulable, the frame with the most
+        animals apart stands in as a partial one (with a warning), and only fewer than two animals
+        ever apart make identities impossible."""
+        if connectivity < LOW_CONNECTIVITY:
+            self.events.publish(ev.WarningRaised(
+                f"fragment connectivity {connectivity:.2f} is low (below {LOW_CONNECTIVITY}): animals are rarely "
+                "seen apart at the same time, so identities are learnt from little; check the segmentation"))
+        if any(is_accumulable(g, fragments) for g in global_fragments):
+            return global_fragments
+        partial = widest_partial_global_fragment(fragments)
+        if partial is None or len(partial.fragments) < 2:
+            raise UserError(f"number_of_animals: never two of the {n} animals are seen apart for "
+                            f"{MIN_IMAGES_TO_ACCUMULATE} frames or more, so identities cannot be learnt; check "
+                            "number_of_animals and the segmentation thresholds (intensity_ths, area_ths)")
+        self.events.publish(ev.NoGlobalFragment(n, len(partial.fragments), partial.start, connectivity))
+        return [partial]
 
     def _judge_contrastive(self, contrastive: ContrastiveResult, fragments: Fragments,
                            crossings: Sequence[CrossingGroup], min_ratio: float) -> Identification | None:

@@ -115,7 +115,8 @@ class TrackSession:
         with clock.stage("Trajectories creation") as stage:
             identities, n_ids = ids.identities, ids.number_of_identities
             data = trajectories_output(info, settings, blobs, identities, n_ids, body_length,
-                                       ids.estimated_accuracy, ids.probabilities, ids.silhouette_score, placed=placed)
+                                       ids.estimated_accuracy, ids.probabilities, ids.silhouette_score, placed=placed,
+                                       fragment_connectivity=ids.fragment_connectivity)
             files = store.write_trajectories(data, list(settings.trajectories_formats))
             store.write_arrays("preprocessing/blobs.npz", _blob_arrays(segmented, individual, fragments, identities))
         self.events.publish(ev.TrajectoriesWritten(tuple(settings.trajectories_formats), str(store.folder / "trajectories"),
@@ -125,7 +126,7 @@ class TrackSession:
                     number_of_identities=n_ids, estimated_accuracy=ids.estimated_accuracy,
                     id_image_size=ids.image_size, resolution_reduction=ids.resolution_reduction,
                     ratio_accumulated_images=ids.ratio_accumulated, velocity_threshold=ids.velocity_threshold,
-                    silhouette_score=ids.silhouette_score)
+                    silhouette_score=ids.silhouette_score, fragment_connectivity=ids.fragment_connectivity)
         clock.finish("Tracking session")
         info.update(timers=clock.timers)
         store.write_json("session.json", {**dump_settings(settings), **info})

@@ -59,7 +59,8 @@ def _seeded(case: Case, seeds: tuple[int, ...] = (0, 1, 2)) -> list[Case]:
 
 #: Easy cases (painted, distinct animals) and the ones real recordings look like: look-alikes
 #: (distinctness 0: no markings, a few percent in size and shade), small animals (18 px bodies),
-#: MP4 compression with more sensor noise, short clips. Each on three seeds, 50 and 100 animals on one.
+#: MP4 compression with more sensor noise, short clips, a crowded tank (20 fish in 420 px, where all 20
+#: are rarely apart: no global fragment on some seeds). Each on three seeds, 50 and 100 animals on one.
 BASE_CASES = [
     Case("8_distinct", 8, 1000, 0.8),
     Case("8_subtle", 8, 1000, 0.2),
@@ -69,6 +70,7 @@ BASE_CASES = [
     Case("14_small", 14, 500, 0.4, 500, body_length=18.0),
     Case("20_distinct", 20, 1500, 0.8, 1000),
     Case("20_subtle", 20, 1500, 0.2, 1000),
+    Case("20_crowded", 20, 500, 0.6, 420),
 ]
 CASES = [c for base in BASE_CASES for c in _seeded(base)] + [
     Case("50_distinct", 50, 1500, 0.8, 1400),
@@ -149,8 +151,11 @@ def _row(name, animals, frames, truth, session, wall, rss, code) -> dict:
 def _method(session: Path) -> str:
     """How identities were made (the identities_assigned event in the session's log), '?' if not logged."""
     log = session / "idtrackerai.log"
-    found = re.findall(r'"event": "identities_assigned".*?"method": "([^"]+)"', log.read_text()) if log.exists() else []
-    return found[-1] if found else "?"
+    text = log.read_text() if log.exists() else ""
+    found = re.findall(r'"event": "identities_assigned".*?"method": "([^"]+)"', text)
+    rejected = re.findall(r'"event": "contrastive_rejected".*?"estimated_accuracy": ([0-9.eE+-]+)', text)
+    method = found[-1] if found else "?"
+    return method + (f" (contrastive rejected at {float(rejected[-1]):.3f})" if rejected else "")
 
 
 def _touching_accuracy(acc_individual: float, acc_all: float, touching_fraction: float) -> float:

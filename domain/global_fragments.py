@@ -9,6 +9,7 @@ from __future__ import annotations
 import attrs
 import numpy as np
 
+from .coexistence import Coexistence
 from .fragments import Fragments
 
 MIN_IMAGES_TO_ACCUMULATE = 4
@@ -84,3 +85,37 @@ def reachable_ratio(global_fragments: list[GlobalFragment], fragments: Fragments
         return 0.0
     covered = np.isin(long, np.concatenate(members))
     return float(fragments.n_images[long[covered]].sum() / fragments.n_images[long].sum())
+
+
+def fragment_connectivity(fragments: Fragments, number_of_animals: int) -> float:
+    """Mean share of the other N - 1 animals each long individual fragment coexists with (idtracker.ai's
+    ``fragment_connectivity``): low values mean few negative pairs and few global fragments, so
+    identities are learnt from little; idtracker.ai warns below 0.5."""
+    long = long_fragments(fragments)
+    if len(long) == 0 or number_of_animals < 2:
+        return 0.0
+    pairs = len(Coexistence.of(fragments.start, fragments.stop, long).indices)
+    return float(pairs / (len(long) * (number_of_animals - 1)))
+
+
+def widest_partial_global_fragment(fragments: Fragments) -> GlobalFragment | None:
+    """Where no stretch shows all N animals apart: the frame where most long individual fragments
+    are alive (ties: the one whose shortest is longest, then the earliest), as a one-frame global
+    fragment of k < N fragments. They share that frame, so they are k different animals: the
+    labels for free that identification starts from. None when no long individual fragment exists."""
+    long = long_fragments(fragments)
+    if len(long) == 0:
+        return None
+    frames = int(fragments.stop[long].max())
+    alive = np.zeros(frames + 1, np.int64)
+    np.add.at(alive, fragments.start[long], 1)
+    np.add.at(alive, fragments.stop[long], -1)
+    alive = np.cumsum(alive)[:frames]
+    best_frames = np.flatnonzero(alive == alive.max())
+    best_key, best = None, None
+    for frame in best_frames:
+        members = long[(fragments.start[long] <= frame) & (fragments.stop[long] > frame)]
+        key = (int(fragments.n_images[members].min()), -int(frame))
+        if best_key is None or key > best_key:
+            best_key, best = key, GlobalFragment(int(frame), int(frame) + 1, np.sort(members))
+    return best

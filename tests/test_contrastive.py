@@ -15,6 +15,7 @@ from idtracker.adapters.identification.sklearn_clustering import SklearnClusteri
 from idtracker.adapters.identification.torch_contrastive import TorchContrastiveEncoder
 from idtracker.application import events as ev
 from idtracker.application.contrastive_step import RATIO_PATIENCE, ContrastiveStep
+from idtracker.application.errors import UserError
 from idtracker.application.identification_stage import IdentificationStage
 from idtracker.application.settings import Settings
 from idtracker.domain.cluster_identities import cluster_log_proba, match_clusters
@@ -305,3 +306,40 @@ def test_accumulation_says_when_it_trains_on_fewer_images_than_asked(scene, tmp_
     stage.events = sink
     _identify(scene, stage, tmp_path, disable_contrastive=True)
     assert not sink.of_type(ev.TrainingImagesCapped)
+
+
+def _crowded(scene):
+    """The scene without animal 2 in frames 0-29 and without animal 0 in frames 30-59: never all three apart."""
+    keep = ~(((scene.animal == 2) & (scene.frame < 30)) | ((scene.animal == 0) & (scene.frame >= 30)))
+    frame, animal = scene.frame[keep], scene.animal[keep]
+    nxt = {(f, a): i for i, (f, a) in enumerate(zip(frame, animal))}
+    links = np.array([[i, nxt[(f + 1, a)]] for i, (f, a) in enumerate(zip(frame, animal))
+                      if (f + 1, a) in nxt and (f + 1) % RUN != 0])
+    fragments = build_fragments(frame, links, np.ones(len(frame), bool))
+    return SimpleNamespace(frame=frame, animal=animal, fragments=fragments,
+                           global_fragments=build_global_fragments(frame, fragments, FRAMES, ANIMALS),
+                           images=scene.images[keep], centroid=scene.centroid[keep], links=links)
+
+
+def test_without_global_fragments_identities_are_learnt_from_the_most_animals_apart(scene, tmp_path):
+    crowded = _crowded(scene)
+    assert crowded.global_fragments == []
+    sink = InMemoryEventSink()
+    stage = IdentificationStage(None, lambda size, n, settings: _TruthClassifier(scene.images, scene.animal),
+                                lambda settings: TorchContrastiveEncoder(16, "cpu"), SklearnClustering(), sink)
+    result = _identify(crowded, stage, tmp_path)
+    [warning] = sink.of_type(ev.NoGlobalFragment)
+    assert (warning.number_of_animals, warning.animals_apart) == (ANIMALS, 2)
+    assert 0 < warning.fragment_connectivity < 1 and result.fragment_connectivity == warning.fragment_connectivity
+    mapping = {a: set(result.identities[crowded.animal == a]) for a in range(ANIMALS)}
+    assert all(len(ids) == 1 and 0 not in ids for ids in mapping.values())
+    assert len(set.union(*mapping.values())) == ANIMALS
+
+
+def test_animals_never_apart_are_refused_in_one_line(scene, tmp_path):
+    crossing_only = np.zeros(len(scene.frame), bool)  # every blob a crossing: no individual fragment
+    fragments = build_fragments(scene.frame, scene.links, crossing_only)
+    crowded = SimpleNamespace(**{**vars(scene), "fragments": fragments, "global_fragments": []})
+    stage = IdentificationStage(None, None, None, SklearnClustering(), InMemoryEventSink())
+    with pytest.raises(UserError, match="never two of the 3 animals are seen apart"):
+        _identify(crowded, stage, tmp_path)
