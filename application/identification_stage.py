@@ -128,7 +128,7 @@ class IdentificationStage:
         probabilities[blobs[labelled]] = np.exp(result.image_log_proba[np.flatnonzero(labelled), labels[blobs][labelled]])
         estimated = _estimated_accuracy(fragments, result.fragment_probability)
         if estimated < WARN_BELOW_ESTIMATED_ACCURACY:
-            self.events.publish(ev.LowEstimatedAccuracy(estimated, method, _advice(method, settings)))
+            self.events.publish(ev.LowEstimatedAccuracy(estimated, method, _advice(size)))
         return IdentityResult(identities, probabilities, n, estimated, size, scale, result.ratio_accumulated, method, limit,
                               None if contrastive is None else contrastive.silhouette_score, connectivity)
 
@@ -166,14 +166,12 @@ class IdentificationStage:
         return None
 
 
-def _advice(method: str, settings: Settings) -> str:
+def _advice(image_size: int) -> str:
     """What to try when identities are doubtful, most useful first."""
-    tips = ["check the segmentation (intensity_ths, area_ths, roi_list) so that every animal is one blob apart "
-            "from crossings", "track more frames (animals seen apart for longer are learnt better)"]
-    if method == "contrastive" or not settings.disable_contrastive:
-        tips.append("try --disable_contrastive true")
-    tips.append("check the identities with idtrackerai_validate")
-    return "; ".join(tips)
+    return ("check the segmentation (intensity_ths, area_ths, roi_list): every animal one blob, apart from "
+            "crossings; track more frames (animals seen apart for longer are learnt better); for animals that look "
+            f"alike, record them larger in the frame or try a larger id_image_size (now {image_size}); "
+            "check the identities with idtrackerai_validate")
 
 
 def _estimated_accuracy(fragments: Fragments, probability: np.ndarray) -> float:
