@@ -53,6 +53,10 @@ def _parser() -> argparse.ArgumentParser:
                         help="frame size in px (default 800 800)")
     parser.add_argument("--noise", type=_bounded(float, 0, 40), default=3.0,
                         help="sensor noise, gray-level standard deviation (default 3)")
+    parser.add_argument("--blur", type=_bounded(float, 0, 5), default=0.8,
+                        help="optical blur, Gaussian sigma in px (default 0.8)")
+    parser.add_argument("--light", type=_bounded(float, 0, 4), default=1.0,
+                        help="how uneven the lighting is: 0 flat, 1 a typical lamp, up to 4 (default 1)")
     parser.add_argument("--fps", type=_bounded(float, 1, 1000), default=25.0, help="frames per second (default 25)")
     parser.add_argument("--codec", choices=("mjpg", "mp4"), default="mjpg", help="MJPG .avi or mp4v .mp4 (default mjpg)")
     parser.add_argument("--no_wall", action="store_true", help="no circular tank: animals use the whole frame")
@@ -82,6 +86,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     settings = RenderSettings(
         animals=args.animals, frames=args.frames, seed=args.seed, width=args.size[0], height=args.size[1],
         body_length=args.body_length, distinctness=args.distinctness, noise=args.noise, fps=args.fps,
+        blur=args.blur, light=args.light,
         codec=args.codec, wall=not args.no_wall, name=name)
     try:
         rendered = render_video(settings, args.out)

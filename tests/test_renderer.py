@@ -10,6 +10,7 @@ import pytest
 from idtracker.adapters.config.toml_settings import load_toml, structure_settings
 from idtracker.adapters.storage.ground_truth_file import read_ground_truth
 from idtracker.adapters.video.renderer import RenderedVideo, RenderSettings, render_video
+from idtracker.adapters.video.synthetic_scene import draw_background
 from idtracker.domain.fish_appearance import SEGMENTATION_THRESHOLD, draw_appearance
 from idtracker.domain.swim_simulation import Arena, simulate_swimming
 from idtracker.entrypoints.render_cli import main as render_main
@@ -150,3 +151,14 @@ def test_command_refuses_bad_input_in_one_line(tmp_path: Path, capsys: pytest.Ca
     err = capsys.readouterr().err
     assert err.startswith("idtrackerai_render: error: ") and err.count("\n") == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_blur_softens_edges_and_uneven_light_spreads_the_floor_above_the_threshold(tmp_path: Path) -> None:
+    sharp, soft = (render_video(RenderSettings(animals=2, frames=3, width=200, height=160, noise=0.0, blur=blur,
+                                               name=f"b{blur}"), tmp_path / f"b{blur}") for blur in (0.0, 2.0))
+    gradient = [np.abs(np.diff(_frames(r.video_path)[0].astype(float), axis=1)).max() for r in (sharp, soft)]
+    assert gradient[1] < 0.6 * gradient[0]
+    arena = RenderSettings(animals=1, frames=1, width=300, height=300).arena
+    flat, uneven = (draw_background(arena, np.random.default_rng(4), light) for light in (0.0, 3.0))
+    assert uneven.std() > 1.5 * flat.std()
+    assert uneven.min() > SEGMENTATION_THRESHOLD and flat.min() > SEGMENTATION_THRESHOLD

@@ -49,6 +49,9 @@ class RenderSettings:
     noise: float = attrs.field(default=3.0, validator=[v.ge(0.0), v.le(40.0)])
     fps: float = attrs.field(default=25.0, validator=v.gt(0.0))
     codec: str = attrs.field(default="mjpg", validator=v.in_(tuple(CODECS)))
+    #: Optical blur (Gaussian sigma, px) and how uneven the lighting is (1 = a typical lab lamp).
+    blur: float = attrs.field(default=0.8, validator=[v.ge(0.0), v.le(5.0)])
+    light: float = attrs.field(default=1.0, validator=[v.ge(0.0), v.le(4.0)])
     wall: bool = True
     name: str = "rendered"
 
@@ -75,6 +78,14 @@ def _open_writer(path: Path, settings: RenderSettings) -> cv2.VideoWriter:
         raise OSError(f"cannot open a {settings.codec} video writer for {path}")
     writer.set(cv2.VIDEOWRITER_PROP_QUALITY, JPEG_QUALITY)
     return writer
+
+
+def _blurred(frame: np.ndarray, sigma: float) -> np.ndarray:
+    """The frame softened as by the lens (kernel of 2.5 sigma each side, at least 5 px); unchanged at sigma 0."""
+    if sigma <= 0:
+        return frame
+    side = 2 * max(round(2.5 * sigma), 2) + 1
+    return cv2.GaussianBlur(frame, (side, side), sigma)
 
 
 def _fixed(points: np.ndarray) -> np.ndarray:
@@ -162,7 +173,7 @@ def render_video(settings: RenderSettings, folder: Path) -> RenderedVideo:
     n, shape = settings.animals, (settings.frames, settings.animals)
     paths = simulate_swimming(settings.arena, n, settings.frames, settings.body_length, settings.fps, motion_rng)
     looks = draw_appearance(n, settings.body_length, settings.distinctness, looks_rng)
-    background = draw_background(settings.arena, scene_rng)
+    background = draw_background(settings.arena, scene_rng, settings.light)
     noise = SensorNoise(settings.width, settings.height, settings.noise, noise_rng)
     positions, areas, touching = np.empty((*shape, 2)), np.empty(shape, np.int64), np.empty(shape, bool)
     video_path = folder / f"{settings.name}{CODECS[settings.codec][1]}"
@@ -175,7 +186,7 @@ def render_video(settings: RenderSettings, folder: Path) -> RenderedVideo:
             labels.fill(0)
             _draw_animals(frame, labels, paths, looks, marks_of, t)
             positions[t], areas[t], touching[t] = _measure(labels, n)
-            frame = noise(cv2.GaussianBlur(frame, (5, 5), 0.8))
+            frame = noise(_blurred(frame, settings.blur))
             writer.write(frame)
     finally:
         writer.release()

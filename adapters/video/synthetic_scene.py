@@ -58,9 +58,11 @@ def _wall(background: np.ndarray, arena: Arena) -> None:
     background += OUTSIDE_BRIGHTENING * (radius > arena.radius + 2 * thickness)
 
 
-def draw_background(arena: Arena, rng: np.random.Generator) -> np.ndarray:
-    """(H, W) uint8 background for ``arena``: lighting, texture and, for a circular arena, the wall."""
-    background = FLOOR_GRAY + _illumination(arena.width, arena.height, rng) + _texture(arena.width, arena.height, rng)
+def draw_background(arena: Arena, rng: np.random.Generator, light: float = 1.0) -> np.ndarray:
+    """(H, W) uint8 background for ``arena``: lighting (its unevenness scaled by ``light``), texture
+    and, for a circular arena, the wall. Pixels stay above ``BACKGROUND_FLOOR`` however dark a corner gets."""
+    lighting = light * _illumination(arena.width, arena.height, rng)
+    background = FLOOR_GRAY + lighting + _texture(arena.width, arena.height, rng)
     if arena.circular:
         _wall(background, arena)
     return np.clip(np.round(background), BACKGROUND_FLOOR, 255).astype(np.uint8)
