@@ -81,6 +81,20 @@ class FragmentsBuilt(Event):
 
 
 @attrs.frozen
+class FragmentsJoinedByMotion(Event):
+    """Individual fragments joined through crossings where motion leaves no doubt (``tracklets``
+    are what identification then decides on); ``motion_learnt`` False when the fragments were
+    too short to learn this video's motion from, and nothing was joined."""
+
+    crossings: int
+    joins: int
+    tracklets: int
+    min_probability: float
+    motion_learnt: bool
+    duration_s: float
+
+
+@attrs.frozen
 class IdentitiesAssigned(Event):
     method: str
     number_of_identities: int

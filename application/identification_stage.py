@@ -72,8 +72,10 @@ class IdentificationStage:
 
     def __call__(self, settings: Settings, segmented: SegmentedVideo, fragments: Fragments,
                  global_fragments: list[GlobalFragment], body_length: float, workers: int,
-                 session_folder: Path, images: np.ndarray | None = None) -> IdentityResult:
-        """Identities of every blob; ``images`` are reused when an earlier stage already built them."""
+                 session_folder: Path, images: np.ndarray | None = None,
+                 crossings: Sequence[CrossingGroup] | None = None) -> IdentityResult:
+        """Identities of every blob; ``images`` are reused when an earlier stage already built them;
+        ``crossings`` are the groups between ``fragments`` (found from the links when not given)."""
         n = settings.number_of_animals
         connectivity = fragment_connectivity(fragments, n)
         global_fragments = self._global_fragments_or_partial(global_fragments, fragments, n, connectivity)
@@ -87,7 +89,7 @@ class IdentificationStage:
         blobs = np.flatnonzero(blob_individual)
         params = {"n_classes": n, "image_size": [size, size, 1], "resolution_reduction": scale, "version": package_version()}
         contrastive, method = None, "accumulation"
-        crossings = crossing_groups(fragments, segmented.links)
+        crossings = crossing_groups(fragments, segmented.links) if crossings is None else list(crossings)
         reachable = reachable_ratio(global_fragments, fragments)
         if not settings.disable_contrastive and reachable < settings.contrastive_min_accumulation:
             self.events.publish(ev.ContrastiveSkipped(reachable, settings.contrastive_min_accumulation))

@@ -24,6 +24,7 @@ from .data_policy import folders_to_remove
 from .errors import UserError
 from .identification_stage import IdentificationStage, IdentityResult
 from .identities import identities_single_animal, identities_without_identification
+from .motion_joins import JoinedFragments, join_by_motion
 from .ports import EventSink, ImageTools, SessionStore, VideoSource
 from .segmentation import EpisodeSegmenter, SegmentedVideo, SegmenterSpec, number_of_workers, parallel_map, stitch
 from .session_setup import check_intervals, check_required, package_version, session_folder
@@ -94,19 +95,22 @@ class TrackSession:
         with clock.stage("Fragmentation") as stage:
             fragments = build_fragments(blobs.frame, links, individual)
             individual_blobs = fragments.is_individual[fragments.of_blob]
-            global_fragments = build_global_fragments(blobs.frame, fragments, video.number_of_frames, settings.number_of_animals)
+            joined = join_by_motion(fragments, segmented, self.events)
+            global_fragments = build_global_fragments(blobs.frame, joined.fragments, video.number_of_frames,
+                                                      settings.number_of_animals)
         self.events.publish(ev.FragmentsBuilt(
             len(fragments), int(fragments.is_individual.sum()), int((~fragments.is_individual).sum()),
-            len(global_fragments), sum(is_accumulable(g, fragments) for g in global_fragments), stage["duration_s"]))
+            len(global_fragments), sum(is_accumulable(g, joined.fragments) for g in global_fragments),
+            stage["duration_s"]))
 
         with clock.stage("Tracking") as stage:
-            ids = self._identify(settings, segmented, fragments, global_fragments, body_length, workers, store.folder,
+            ids = self._identify(settings, segmented, joined, global_fragments, body_length, workers, store.folder,
                                  crossings.images)
         self.events.publish(ev.IdentitiesAssigned(ids.method, ids.number_of_identities, ids.estimated_accuracy,
                                                   stage["duration_s"]))
 
         placed = {}
-        if ids.method in ("contrastive", "accumulation"):
+        if ids.method in ("contrastive", "accumulation", "without identities"):
             with clock.stage("Crossings solver") as stage:
                 placements = follow_identities(blobs, links, ids.identities, individual_blobs)
                 placed = split_positions(blobs, placements, ids.identities, area_model.median)
@@ -182,16 +186,16 @@ class TrackSession:
             raise UserError(f"check_segmentation: {len(too_many)} frames have more blobs than animals "
                             f"({_short_list(too_many)}); adjust intensity_ths, area_ths or roi_list")
 
-    def _identify(self, settings: Settings, segmented: SegmentedVideo, fragments: Fragments, global_fragments,
+    def _identify(self, settings: Settings, segmented: SegmentedVideo, joined: JoinedFragments, global_fragments,
                   body_length: float, workers: int, folder: Path, images: np.ndarray | None) -> IdentityResult:
         if settings.track_wo_identities:
-            identities, n_slots = identities_without_identification(fragments)
+            identities, n_slots = identities_without_identification(joined.fragments)
             return IdentityResult(identities, None, n_slots, 1.0, None, None, None, "without identities")
         if settings.number_of_animals == 1:
             return IdentityResult(identities_single_animal(len(segmented.blobs)), None, 1, 1.0, None, None, None,
                                   "single animal")
-        return self.identification(settings, segmented, fragments, global_fragments, body_length, workers, folder,
-                                   images)
+        return self.identification(settings, segmented, joined.fragments, global_fragments, body_length, workers, folder,
+                                   images, crossings=joined.crossings)
 
 
 def _blob_arrays(segmented: SegmentedVideo, individual: np.ndarray, fragments: Fragments, identities: np.ndarray) -> dict:

@@ -77,6 +77,8 @@ BASE_CASES = [
     Case("20_distinct", 20, 1500, 0.8, 1000),
     Case("20_subtle", 20, 1500, 0.2, 1000),
     Case("20_crowded", 20, 500, 0.6, 420),
+    Case("14_small_lookalike", 14, 500, 0.0, 500, body_length=18.0),
+    Case("30_small_lookalike", 30, 300, 0.0, 640, body_length=16.0),
 ]
 CASES = [c for base in BASE_CASES for c in _seeded(base)] + [
     Case("8_long", 8, 15000, 0.4),

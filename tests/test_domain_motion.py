@@ -1,0 +1,109 @@
+"""Motion joins: the noise learnt from the fragments, the posterior of each way through a crossing,
+and tracklets made of the sure joins."""
+
+from __future__ import annotations
+
+import numpy as np
+from idtracker.domain.crossing_groups import crossing_groups
+from idtracker.domain.fragments import build_fragments
+from idtracker.domain.motion import fragment_ends, join_log_likelihood, join_posterior, learn_motion
+from idtracker.domain.tracklets import join_fragments, sure_joins, tracklet_groups
+
+FRAMES, MEET, HIDDEN = 120, 60, 6
+
+
+def _crossing_scene(rng: np.random.Generator, headings: tuple[float, float] = (0.4, -0.4), speed: float = 3.0,
+                    sizes: tuple[float, float] = (100.0, 104.0)):
+    """Two animals on noisy straight paths that meet at frame MEET and are one blob for HIDDEN frames.
+
+    Returns blob frames, centroids, areas, overlap links and the animal of every blob (-1: both)."""
+    t = np.arange(FRAMES) - MEET
+    paths = [np.column_stack([200 + speed * t * np.cos(h), 200 + speed * t * np.sin(h)]) for h in headings]
+    paths = [p + rng.normal(0, 0.3, p.shape) for p in paths]
+    frame, centroid, area, animal = [], [], [], []
+    index: dict[tuple[int, int], int] = {}
+    for k in range(FRAMES):
+        hidden = MEET - HIDDEN // 2 <= k < MEET + HIDDEN // 2
+        for a in ([-1] if hidden else [0, 1]):
+            index[(k, a)] = len(frame)
+            frame.append(k)
+            centroid.append((paths[0][k] + paths[1][k]) / 2 if a < 0 else paths[a][k])
+            area.append(200.0 if a < 0 else sizes[a] * rng.uniform(0.97, 1.03))
+            animal.append(a)
+    links = []
+    for k in range(FRAMES - 1):
+        here = [a for a in (-1, 0, 1) if (k, a) in index]
+        there = [a for a in (-1, 0, 1) if (k + 1, a) in index]
+        links += [(index[(k, a)], index[(k + 1, b)]) for a in here for b in there if a == b or a < 0 or b < 0]
+    return (np.array(frame), np.array(centroid), np.array(area), np.array(links, np.int64), np.array(animal))
+
+
+def _fragments(scene):
+    frame, centroid, area, links, animal = scene
+    return build_fragments(frame, links, animal >= 0)
+
+
+def test_the_noise_is_learnt_from_the_fragments_and_grows_with_the_lag():
+    scene = _crossing_scene(np.random.default_rng(0))
+    fragments = _fragments(scene)
+    model = learn_motion(fragments, scene[1], scene[2])
+    assert model is not None
+    # 0.3 px of position noise per axis: a velocity over 3 frames predicts one frame ahead within
+    # about sqrt(0.3^2 + (0.3 * sqrt(2) * 4 / 3)^2) ~ 0.65 px, and worse further ahead.
+    assert 0.3 < float(model.moving(1)) < 1.2
+    assert model.moving(10) > model.moving(1)
+    assert model.still(1) > model.moving(1)  # a 3 px/frame animal is not where it was
+
+
+def test_the_animal_that_leaves_heading_on_is_the_one_that_entered():
+    rng = np.random.default_rng(1)
+    scene = _crossing_scene(rng)
+    fragments = _fragments(scene)
+    model = learn_motion(fragments, scene[1], scene[2])
+    [group] = crossing_groups(fragments, scene[3])
+    ends = fragment_ends(fragments, scene[1], scene[2])
+    animal_of = np.array([scene[4][fragments.blobs(f)[0]] for f in range(len(fragments))])
+    posterior = join_posterior(join_log_likelihood(model, ends, group.entering, group.leaving))
+    same = animal_of[group.entering][:, None] == animal_of[group.leaving][None]
+    assert posterior[same].min() > 0.99
+    np.testing.assert_allclose(posterior.sum(0), 1)
+    np.testing.assert_allclose(posterior.sum(1), 1)
+
+
+def test_animals_resting_together_are_not_joined_for_sure():
+    """Two animals of one size resting in one spot give motion nothing to go on: no join reaches the bar."""
+    rng = np.random.default_rng(2)
+    frame, centroid, area, links, animal = _crossing_scene(rng, speed=0.0, sizes=(100.0, 100.0))
+    fragments = build_fragments(frame, links, animal >= 0)
+    model = learn_motion(fragments, centroid, area)
+    [group] = crossing_groups(fragments, links)
+    joins, _ = sure_joins([group], model, fragment_ends(fragments, centroid, area), 0.99)
+    assert len(joins) == 0
+
+
+def test_large_groups_are_balanced_into_probabilities():
+    rng = np.random.default_rng(3)
+    log_likelihood = rng.normal(0, 3, (9, 9)) + 20 * np.eye(9)
+    posterior = join_posterior(log_likelihood)
+    np.testing.assert_allclose(posterior.sum(0), 1, atol=1e-4)
+    np.testing.assert_allclose(posterior.sum(1), 1, atol=1e-4)
+    assert np.all(np.diag(posterior) > 0.99)
+
+
+def test_sure_joins_make_tracklets_that_keep_their_blobs_in_frame_order():
+    scene = _crossing_scene(np.random.default_rng(4))
+    frame, centroid, area, links, animal = scene
+    fragments = _fragments(scene)
+    model = learn_motion(fragments, centroid, area)
+    groups = crossing_groups(fragments, links)
+    joins, probability = sure_joins(groups, model, fragment_ends(fragments, centroid, area), 0.99)
+    assert len(joins) == 2 and np.all(probability >= 0.99)
+    joined, tracklet = join_fragments(fragments, joins)
+    assert joined.is_individual.sum() == 2 and (~joined.is_individual).sum() == 1
+    for t in np.flatnonzero(joined.is_individual):
+        blobs = joined.blobs(t)
+        assert len(np.unique(animal[blobs])) == 1
+        assert np.all(np.diff(frame[blobs]) > 0)
+        assert joined.start[t] == frame[blobs[0]] and joined.stop[t] == frame[blobs[-1]] + 1
+    assert np.all(np.diff(joined.start) >= 0)
+    assert tracklet_groups(groups, tracklet) == []  # both came through joined: nothing left to conserve
