@@ -24,6 +24,7 @@ from idtracker.domain.coexistence import Coexistence
 from idtracker.domain.crossing_groups import CrossingGroup, conserved_identities, crossing_violations
 from idtracker.domain.fragment_pooling import pool_fragments
 from idtracker.domain.fragments import Fragments
+from idtracker.domain.motion_fusion import image_correlation_time
 from idtracker.domain.global_fragments import (
     MIN_IMAGES_TO_ACCUMULATE,
     GlobalFragment,
@@ -126,10 +127,10 @@ class Accumulation:
             if (labels[long] >= 0).all():
                 break
             before = fragments.n_images[long][labels[long] >= 0].sum()
-            evidence, votes = self._score(images, image_fragment, long[labels[long] < 0], len(fragments))
+            evidence, votes, looks = self._score(images, image_fragment, long[labels[long] < 0], len(fragments))
             new_global = 0
             for gf in order:
-                proposal = accept_global_fragment(gf, labels, evidence, coexistence, ACCEPT_MARGIN)
+                proposal = accept_global_fragment(gf, labels, evidence / looks, coexistence, ACCEPT_MARGIN)
                 for f, identity in proposal.items():
                     labels[f] = identity
                 new_global += bool(proposal)
@@ -195,13 +196,15 @@ class Accumulation:
         return pooled
 
     def _score(self, images: np.ndarray, image_fragment: np.ndarray, candidates: np.ndarray,
-               number_of_fragments: int) -> tuple[np.ndarray, np.ndarray]:
-        """(F, N) evidence and image votes of the candidate fragments (zero elsewhere): labelled
-        fragments keep their labels, so only the others are scored again."""
+               number_of_fragments: int) -> tuple[np.ndarray, np.ndarray, float]:
+        """(F, N) evidence and image votes of the candidate fragments (zero elsewhere), and how
+        many of their consecutive images make one independent look (``image_correlation_time``):
+        labelled fragments keep their labels, so only the others are scored again."""
         rows = np.flatnonzero(np.isin(image_fragment, candidates))
         log_proba = self.classifier.log_proba(images[rows])
+        looks = image_correlation_time(log_proba, image_fragment[rows]) if len(rows) else 1.0
         return (fragment_evidence(log_proba, image_fragment[rows], number_of_fragments),
-                image_votes(log_proba, image_fragment[rows], number_of_fragments))
+                image_votes(log_proba, image_fragment[rows], number_of_fragments), looks)
 
     def _training_set(self, labels: np.ndarray, image_fragment: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Indices of labelled images, a random sample of at most ``max_images_per_animal`` per

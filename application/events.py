@@ -82,15 +82,28 @@ class FragmentsBuilt(Event):
 
 @attrs.frozen
 class FragmentsJoinedByMotion(Event):
-    """Individual fragments joined through crossings where motion leaves no doubt (``tracklets``
-    are what identification then decides on); ``motion_learnt`` False when the fragments were
-    too short to learn this video's motion from, and nothing was joined."""
+    """Individual fragments joined through crossings and across gaps where motion leaves no
+    doubt (``tracklets`` are what identification then decides on); ``motion_learnt`` False when
+    the fragments were too short to learn this video's motion from, and nothing was joined."""
 
     crossings: int
-    joins: int
+    crossing_joins: int
+    gap_joins: int
     tracklets: int
     min_probability: float
     motion_learnt: bool
+    duration_s: float
+
+
+@attrs.frozen
+class MotionFused(Event):
+    """Tracklets joined after identification where motion and appearance together are sure;
+    ``correlation_time`` is the number of consecutive images that make one independent look."""
+
+    correlation_time: float
+    joins: int
+    tracklets: int
+    labels_changed: int
     duration_s: float
 
 

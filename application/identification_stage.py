@@ -14,6 +14,8 @@ from idtracker.domain.fragments import Fragments
 from idtracker.domain.global_fragments import (
     MIN_IMAGES_TO_ACCUMULATE,
     GlobalFragment,
+    build_global_fragments,
+    first_global_fragment,
     fragment_connectivity,
     is_accumulable,
     reachable_ratio,
@@ -27,6 +29,8 @@ from . import events as ev
 from .accumulation import Accumulation, Identification
 from .contrastive_step import ContrastiveResult, ContrastiveStep
 from .errors import UserError
+from .motion_fusion import fuse_motion_and_appearance, unit_labels
+from .motion_joins import JoinedFragments
 from .ports import ContrastiveEncoder, EmbeddingClustering, EventSink, IdentificationImages, IdentityClassifier
 from .segmentation import SegmentedVideo
 from .session_setup import package_version
@@ -73,9 +77,13 @@ class IdentificationStage:
     def __call__(self, settings: Settings, segmented: SegmentedVideo, fragments: Fragments,
                  global_fragments: list[GlobalFragment], body_length: float, workers: int,
                  session_folder: Path, images: np.ndarray | None = None,
-                 crossings: Sequence[CrossingGroup] | None = None) -> IdentityResult:
-        """Identities of every blob; ``images`` are reused when an earlier stage already built them;
-        ``crossings`` are the groups between ``fragments`` (found from the links when not given)."""
+                 joined: JoinedFragments | None = None) -> IdentityResult:
+        """Identities of every blob; ``images`` are reused when an earlier stage already built them.
+
+        The contrastive step learns from and is judged on ``fragments`` (as segmented). With
+        ``joined`` (tracklets of these fragments, joined by motion), accumulation and everything
+        after decide on its tracklets, its crossings are conserved, and motion and appearance are
+        fused at the end; without, on the fragments and the crossings found from the links."""
         n = settings.number_of_animals
         connectivity = fragment_connectivity(fragments, n)
         global_fragments = self._global_fragments_or_partial(global_fragments, fragments, n, connectivity)
@@ -89,7 +97,7 @@ class IdentificationStage:
         blobs = np.flatnonzero(blob_individual)
         params = {"n_classes": n, "image_size": [size, size, 1], "resolution_reduction": scale, "version": package_version()}
         contrastive, method = None, "accumulation"
-        crossings = crossing_groups(fragments, segmented.links) if crossings is None else list(crossings)
+        crossings = crossing_groups(fragments, segmented.links) if joined is None else joined.groups
         reachable = reachable_ratio(global_fragments, fragments)
         if not settings.disable_contrastive and reachable < settings.contrastive_min_accumulation:
             self.events.publish(ev.ContrastiveSkipped(reachable, settings.contrastive_min_accumulation))
@@ -105,41 +113,52 @@ class IdentificationStage:
         result = None
         if contrastive is not None:
             result = self._judge_contrastive(contrastive, fragments, crossings, settings.contrastive_min_accumulation)
+        units, unit_gfs = fragments, global_fragments
+        if joined is not None:
+            units, crossings = joined.fragments, joined.crossings
+            unit_gfs = self._global_fragments_or_partial(
+                build_global_fragments(segmented.blobs.frame, units, int(segmented.blobs.frame.max()) + 1, n),
+                units, n, connectivity, warn=False)
         if result is not None:
             method = "contrastive"
             encoder.save(session_folder / "accumulation", contrastive.centres, params)
+            if joined is not None:
+                result = _on_tracklets(result, joined, _first_fragments(global_fragments, fragments))
         else:
             classifier = self.make_classifier(size, n, settings)
             accumulation = Accumulation(classifier, self.events, settings.threshold_early_stop_accumulation,
                                         settings.maximal_images_per_animal)
-            result = accumulation(images[blobs], fragments.of_blob[blobs], fragments, global_fragments, n,
-                                  crossings=crossings)
+            result = accumulation(images[blobs], units.of_blob[blobs], units, unit_gfs, n, crossings=crossings)
             classifier.save(session_folder / "accumulation", params)
+        if joined is not None:
+            result = fuse_motion_and_appearance(result, joined, units.of_blob[blobs], _first_fragments(unit_gfs, units),
+                                                self.events)
 
         t0 = time.perf_counter()
         limit = speed_limit(fragments, segmented.blobs.centroid)
-        coexistence = Coexistence.of(fragments.start, fragments.stop, np.flatnonzero(fragments.is_individual))
+        coexistence = Coexistence.of(units.start, units.stop, np.flatnonzero(units.is_individual))
         corrected, changed = correct_impossible_jumps(result.labels, result.fragment_probability, result.evidence,
-                                                      fragments, segmented.blobs.centroid, coexistence, limit)
+                                                      units, segmented.blobs.centroid, coexistence, limit)
         self.events.publish(ev.ImpossibleJumpsCorrected(changed, limit, time.perf_counter() - t0))
 
-        labels = corrected[fragments.of_blob]
+        labels = corrected[units.of_blob]
         identities = np.where(blob_individual & (labels >= 0), labels + 1, 0).astype(np.int64)
         probabilities = np.full(len(identities), np.nan)
         labelled = labels[blobs] >= 0
         probabilities[blobs[labelled]] = np.exp(result.image_log_proba[np.flatnonzero(labelled), labels[blobs][labelled]])
-        estimated = _estimated_accuracy(fragments, result.fragment_probability)
+        estimated = _estimated_accuracy(units, result.fragment_probability)
         if estimated < WARN_BELOW_ESTIMATED_ACCURACY:
             self.events.publish(ev.LowEstimatedAccuracy(estimated, method, _advice(size)))
         return IdentityResult(identities, probabilities, n, estimated, size, scale, result.ratio_accumulated, method, limit,
                               None if contrastive is None else contrastive.silhouette_score, connectivity)
 
     def _global_fragments_or_partial(self, global_fragments: list[GlobalFragment], fragments: Fragments, n: int,
-                                     connectivity: float) -> list[GlobalFragment]:
+                                     connectivity: float, warn: bool = True) -> list[GlobalFragment]:
         """The global fragments to learn from; where none is accumulable, the frame with the most
         animals apart stands in as a partial one (with a warning), and only fewer than two animals
-        ever apart make identities impossible."""
-        if connectivity < LOW_CONNECTIVITY:
+        ever apart make identities impossible. ``warn`` False: the events were already published
+        for the same animals (tracklets of the fragments already judged)."""
+        if warn and connectivity < LOW_CONNECTIVITY:
             self.events.publish(ev.WarningRaised(
                 f"fragment connectivity {connectivity:.2f} is low (below {LOW_CONNECTIVITY}): animals are rarely "
                 "seen apart at the same time, so identities are learnt from little; check the segmentation"))
@@ -150,7 +169,8 @@ class IdentificationStage:
             raise UserError(f"number_of_animals: never two of the {n} animals are seen apart for "
                             f"{MIN_IMAGES_TO_ACCUMULATE} frames or more, so identities cannot be learnt; check "
                             "number_of_animals and the segmentation thresholds (intensity_ths, area_ths)")
-        self.events.publish(ev.NoGlobalFragment(n, len(partial.fragments), partial.start, connectivity))
+        if warn:
+            self.events.publish(ev.NoGlobalFragment(n, len(partial.fragments), partial.start, connectivity))
         return [partial]
 
     def _judge_contrastive(self, contrastive: ContrastiveResult, fragments: Fragments,
@@ -165,6 +185,25 @@ class IdentificationStage:
         self.events.publish(ev.ContrastiveRejected(contrastive.ratio_accumulated, min_ratio, estimated,
                                                    CONTRASTIVE_MIN_ESTIMATED_ACCURACY))
         return None
+
+
+def _on_tracklets(result: Identification, joined: JoinedFragments, protected: np.ndarray) -> Identification:
+    """A result on the segmented fragments carried to their tracklets: evidence summed, the label
+    the members agree on (a protected member's first), probabilities from the summed evidence."""
+    tracklets = joined.fragments
+    evidence = np.zeros((len(tracklets), result.evidence.shape[1]))
+    np.add.at(evidence, joined.tracklet, result.evidence)
+    labels = unit_labels(result.labels, joined.tracklet, len(tracklets), protected)
+    individual = np.flatnonzero(tracklets.is_individual)
+    probability = np.zeros(len(tracklets))
+    probability[individual] = identity_probability(labels, evidence, individual)
+    return Identification(labels, probability, result.image_log_proba, evidence, result.ratio_accumulated)
+
+
+def _first_fragments(global_fragments: list[GlobalFragment], fragments: Fragments) -> np.ndarray:
+    """The fragments whose labels identification was given, not inferred: the first global fragment's."""
+    accumulable = [g for g in global_fragments if is_accumulable(g, fragments)]
+    return (first_global_fragment(accumulable, fragments) if accumulable else global_fragments[0]).fragments
 
 
 def _advice(image_size: int) -> str:

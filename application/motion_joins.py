@@ -12,8 +12,8 @@ import attrs
 import numpy as np
 from idtracker.domain.crossing_groups import CrossingGroup, crossing_groups
 from idtracker.domain.fragments import Fragments
-from idtracker.domain.motion import fragment_ends, learn_motion
-from idtracker.domain.tracklets import join_fragments, sure_joins, tracklet_groups
+from idtracker.domain.motion import FragmentEnds, MotionModel, calibrated, fragment_ends, learn_motion
+from idtracker.domain.tracklets import gap_joins, join_fragments, most_likely_joins, sure_joins, tracklet_groups
 
 from . import events as ev
 from .ports import EventSink
@@ -23,7 +23,7 @@ from .segmentation import SegmentedVideo
 #: small and compressed animals; about 500 crossings) every most-likely join above 0.9 was right,
 #: and 0.5-0.9 ones were right on 60-100 %: 0.99 leaves a margin for motion less regular than
 #: the renderer's, since one wrong join mixes two animals in one tracklet.
-MIN_JOIN_PROBABILITY = 0.99
+MIN_JOIN_PROBABILITY = 0.999
 
 
 @attrs.frozen
@@ -34,23 +34,50 @@ class JoinedFragments:
         fragments: the tracklets, as fragments (ids sorted by first frame).
         crossings: crossing groups in tracklet ids (those all joined through are dropped).
         tracklet: (F,) tracklet of every original fragment.
+        original: the fragments as segmented.
+        groups: the crossing groups in original fragment ids.
+        model: this video's motion, calibrated on its crossings (None: not learnt).
+        ends: the original fragments' motion at their ends (None with no model).
     """
 
     fragments: Fragments
     crossings: list[CrossingGroup]
     tracklet: np.ndarray
+    original: Fragments
+    groups: list[CrossingGroup]
+    model: MotionModel | None = None
+    ends: FragmentEnds | None = None
 
 
-def join_by_motion(fragments: Fragments, segmented: SegmentedVideo, events: EventSink) -> JoinedFragments:
-    """Tracklets from the joins whose motion posterior reaches ``MIN_JOIN_PROBABILITY``."""
+def join_by_motion(fragments: Fragments, segmented: SegmentedVideo, events: EventSink,
+                   min_probability: float = MIN_JOIN_PROBABILITY) -> JoinedFragments:
+    """Tracklets from the joins whose motion posterior reaches ``min_probability``: through the
+    crossings first, then across the gaps that are left (0: the most likely joins everywhere,
+    for tracking without identities, where nothing would correct a wrong one anyway)."""
     t0 = time.perf_counter()
     blobs = segmented.blobs
     groups = crossing_groups(fragments, segmented.links)
     model = learn_motion(fragments, blobs.centroid, blobs.area)
-    joins = np.zeros((0, 2), np.int64)
-    if model is not None and groups:
-        joins, _ = sure_joins(groups, model, fragment_ends(fragments, blobs.centroid, blobs.area), MIN_JOIN_PROBABILITY)
-    joined, tracklet = join_fragments(fragments, joins)
-    events.publish(ev.FragmentsJoinedByMotion(len(groups), len(joins), int(joined.is_individual.sum()),
-                                              MIN_JOIN_PROBABILITY, model is not None, time.perf_counter() - t0))
-    return JoinedFragments(joined, tracklet_groups(groups, tracklet), tracklet)
+    if model is None:
+        events.publish(ev.FragmentsJoinedByMotion(len(groups), 0, 0, int(fragments.is_individual.sum()),
+                                                  min_probability, False, time.perf_counter() - t0))
+        return JoinedFragments(fragments, groups, np.arange(len(fragments)), fragments, groups)
+    ends = fragment_ends(fragments, blobs.centroid, blobs.area)
+    likely = most_likely_joins(groups, model, ends)
+    model = calibrated(model, ends, likely[:, 0], likely[:, 1])
+    crossing_pairs, _ = sure_joins(groups, model, ends, min_probability)
+    joined, tracklet = join_fragments(fragments, crossing_pairs)
+    gap_pairs, _ = gap_joins(joined, model, fragment_ends(joined, blobs.centroid, blobs.area),
+                             _longest_hiding(fragments), min_probability)
+    joined, second = join_fragments(joined, gap_pairs)
+    tracklet = second[tracklet]
+    events.publish(ev.FragmentsJoinedByMotion(len(groups), len(crossing_pairs), len(gap_pairs),
+                                              int(joined.is_individual.sum()), min_probability, True,
+                                              time.perf_counter() - t0))
+    return JoinedFragments(joined, tracklet_groups(groups, tracklet), tracklet, fragments, groups, model, ends)
+
+
+def _longest_hiding(fragments: Fragments) -> int:
+    """Frames a gap may last: as long as this video's longest crossing fragment (at least 2)."""
+    crossing = ~fragments.is_individual
+    return int(max((fragments.stop - fragments.start)[crossing].max(initial=0), 2))

@@ -24,7 +24,7 @@ from .data_policy import folders_to_remove
 from .errors import UserError
 from .identification_stage import IdentificationStage, IdentityResult
 from .identities import identities_single_animal, identities_without_identification
-from .motion_joins import JoinedFragments, join_by_motion
+from .motion_joins import MIN_JOIN_PROBABILITY, JoinedFragments, join_by_motion
 from .ports import EventSink, ImageTools, SessionStore, VideoSource
 from .segmentation import EpisodeSegmenter, SegmentedVideo, SegmenterSpec, number_of_workers, parallel_map, stitch
 from .session_setup import check_intervals, check_required, package_version, session_folder
@@ -95,13 +95,13 @@ class TrackSession:
         with clock.stage("Fragmentation") as stage:
             fragments = build_fragments(blobs.frame, links, individual)
             individual_blobs = fragments.is_individual[fragments.of_blob]
-            joined = join_by_motion(fragments, segmented, self.events)
-            global_fragments = build_global_fragments(blobs.frame, joined.fragments, video.number_of_frames,
+            joined = join_by_motion(fragments, segmented, self.events,
+                                    0.0 if settings.track_wo_identities else MIN_JOIN_PROBABILITY)
+            global_fragments = build_global_fragments(blobs.frame, fragments, video.number_of_frames,
                                                       settings.number_of_animals)
         self.events.publish(ev.FragmentsBuilt(
             len(fragments), int(fragments.is_individual.sum()), int((~fragments.is_individual).sum()),
-            len(global_fragments), sum(is_accumulable(g, joined.fragments) for g in global_fragments),
-            stage["duration_s"]))
+            len(global_fragments), sum(is_accumulable(g, fragments) for g in global_fragments), stage["duration_s"]))
 
         with clock.stage("Tracking") as stage:
             ids = self._identify(settings, segmented, joined, global_fragments, body_length, workers, store.folder,
@@ -194,8 +194,8 @@ class TrackSession:
         if settings.number_of_animals == 1:
             return IdentityResult(identities_single_animal(len(segmented.blobs)), None, 1, 1.0, None, None, None,
                                   "single animal")
-        return self.identification(settings, segmented, joined.fragments, global_fragments, body_length, workers, folder,
-                                   images, crossings=joined.crossings)
+        return self.identification(settings, segmented, joined.original, global_fragments, body_length, workers,
+                                   folder, images, joined=joined)
 
 
 def _blob_arrays(segmented: SegmentedVideo, individual: np.ndarray, fragments: Fragments, identities: np.ndarray) -> dict:

@@ -29,8 +29,21 @@ class CrossingGroup:
     leaving: np.ndarray
 
 
+#: Individual fragments shorter than this (too short to identify by their images anyway) may be two
+#: animals in one animal-sized blob between two crossings: they join an unbalanced group.
+MAX_BRIDGE_IMAGES = 4
+#: Rounds of absorbing such fragments (each can link one more pair of crossings).
+BRIDGE_ROUNDS = 4
+
+
 def crossing_groups(fragments: Fragments, links: np.ndarray) -> list[CrossingGroup]:
     """The groups through which identities are conserved.
+
+    Small animals that overlap closely make one animal-sized blob, taken for an individual: two
+    animals enter a crossing and "one" leaves it into the next crossing. A group where not as
+    many left as entered absorbs such short individual fragments that lead from a crossing into
+    a crossing, until it balances (the absorbed fragment is then inside the group, neither
+    entering nor leaving it).
 
     Args:
         fragments: the session's fragments.
@@ -41,20 +54,60 @@ def crossing_groups(fragments: Fragments, links: np.ndarray) -> list[CrossingGro
         return []
     a, b = fragments.of_blob[links[:, 0]], fragments.of_blob[links[:, 1]]
     a, b = a[a != b], b[a != b]
-    crossing = ~fragments.is_individual
-    inner = crossing[a] & crossing[b]
-    graph = coo_matrix((np.ones(inner.sum()), (a[inner], b[inner])), shape=(n, n))
-    _, group = connected_components(graph, directed=False)
-    # Where each edge end leads: a group id for crossing fragments, another code for individuals.
-    key = np.where(crossing, group, n + np.arange(n))
-    enter = fragments.is_individual[a] & crossing[b]
-    leave = crossing[a] & fragments.is_individual[b]
-    only_out = _touches_one(a[fragments.is_individual[a]], key[b[fragments.is_individual[a]]], n)
-    only_in = _touches_one(b[fragments.is_individual[b]], key[a[fragments.is_individual[b]]], n)
-    entering = _members(group[b[enter]], a[enter], only_out)
-    leaving = _members(group[a[leave]], b[leave], only_in)
+    inside = ~fragments.is_individual
+    bridge = _bridges(fragments, a, b)
+    for _ in range(BRIDGE_ROUNDS + 1):
+        group = _components(inside, a, b, n)
+        entering, leaving = _sides(fragments.is_individual & ~inside, inside, group, a, b, n)
+        unbalanced = {g for g in set(entering) | set(leaving)
+                      if len(entering.get(g, ())) != len(leaving.get(g, ()))}
+        grow = bridge & ~inside & _next_to(unbalanced, group, inside, a, b, n)
+        if not grow.any():
+            break
+        inside = inside | grow
     return [CrossingGroup(entering[g], leaving[g]) for g in sorted(set(entering) & set(leaving))
             if len(entering[g]) == len(leaving[g])]
+
+
+def _bridges(fragments: Fragments, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(F,) bool: short individual fragments whose every link in and out is with crossing fragments."""
+    n = len(fragments)
+    crossing = ~fragments.is_individual
+    into = np.bincount(b, minlength=n)
+    out = np.bincount(a, minlength=n)
+    from_crossing = np.bincount(b[crossing[a]], minlength=n)
+    to_crossing = np.bincount(a[crossing[b]], minlength=n)
+    return (fragments.is_individual & (fragments.n_images < MAX_BRIDGE_IMAGES) & (into > 0) & (out > 0)
+            & (from_crossing == into) & (to_crossing == out))
+
+
+def _components(inside: np.ndarray, a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
+    """(F,) connected component of every fragment over the links between ``inside`` fragments."""
+    inner = inside[a] & inside[b]
+    graph = coo_matrix((np.ones(inner.sum()), (a[inner], b[inner])), shape=(n, n))
+    return connected_components(graph, directed=False)[1]
+
+
+def _sides(outside: np.ndarray, inside: np.ndarray, group: np.ndarray, a: np.ndarray, b: np.ndarray,
+           n: int) -> tuple[dict[int, np.ndarray], dict[int, np.ndarray]]:
+    """Fragments entering and leaving each group (of ``inside`` fragments); a group is kept only
+    if each of its members on a side touches it alone on that side."""
+    key = np.where(inside, group, n + np.arange(n))
+    enter = outside[a] & inside[b]
+    leave = inside[a] & outside[b]
+    only_out = _touches_one(a[outside[a]], key[b[outside[a]]], n)
+    only_in = _touches_one(b[outside[b]], key[a[outside[b]]], n)
+    return _members(group[b[enter]], a[enter], only_out), _members(group[a[leave]], b[leave], only_in)
+
+
+def _next_to(groups: set[int], group: np.ndarray, inside: np.ndarray, a: np.ndarray, b: np.ndarray,
+             n: int) -> np.ndarray:
+    """(F,) bool: fragments linked to a member of one of ``groups``."""
+    member = inside & np.isin(group, list(groups))
+    near = np.zeros(n, bool)
+    near[a[member[b]]] = True
+    near[b[member[a]]] = True
+    return near
 
 
 def _touches_one(fragment: np.ndarray, target: np.ndarray, n: int) -> np.ndarray:

@@ -18,6 +18,7 @@ from scipy.optimize import linear_sum_assignment
 from .coexistence import Coexistence
 from .crossing_groups import CrossingGroup, conserved_choice, sides_by_fragment
 from .global_fragments import GlobalFragment
+from .motion_fusion import MotionLinks
 
 LOG_PROB_FLOOR = -8.0
 #: A fragment is certain when its evidence beats the runner-up by this much per image (log units)...
@@ -155,7 +156,8 @@ def accept_global_fragment(gf: GlobalFragment, labels: np.ndarray, evidence: np.
 
 
 def assign_residual(labels: np.ndarray, evidence: np.ndarray, candidates: np.ndarray,
-                    coexistence: Coexistence, crossings: Sequence[CrossingGroup] = ()) -> np.ndarray:
+                    coexistence: Coexistence, crossings: Sequence[CrossingGroup] = (),
+                    links: MotionLinks | None = None) -> np.ndarray:
     """Label the remaining fragments, surest first, never repeating a coexisting identity.
 
     A priority queue keyed on each fragment's margin (best minus runner-up allowed identity) is
@@ -171,6 +173,8 @@ def assign_residual(labels: np.ndarray, evidence: np.ndarray, candidates: np.nda
         candidates: fragment ids to label (the unlabelled individual ones).
         coexistence: adjacency between fragments.
         crossings: groups through which identities are conserved.
+        links: soft continuations by motion; a fragment's labelled neighbours add their
+            ``MotionLinks.log_odds`` to its evidence (and naming one re-scores its neighbours).
     """
     labels = labels.copy()
     version = np.zeros(len(labels), np.int64)
@@ -179,6 +183,8 @@ def assign_residual(labels: np.ndarray, evidence: np.ndarray, candidates: np.nda
 
     def push(f: int) -> None:
         scores = evidence[f].copy()
+        if links is not None:
+            scores += links.log_odds(f, labels, evidence.shape[1])
         scores[excluded_identities(f, labels, coexistence)] = -np.inf
         for own, other in sides.get(f, ()):
             choice = conserved_choice(own, other, labels)
@@ -200,6 +206,8 @@ def assign_residual(labels: np.ndarray, evidence: np.ndarray, candidates: np.nda
         if best < 0:
             continue
         affected = [coexistence.neighbours(f)] + [np.concatenate(pair) for pair in sides.get(f, ())]
+        if links is not None:
+            affected.append(links.neighbours(f))
         for g in np.unique(np.concatenate(affected)):
             if labels[g] < 0:
                 version[g] += 1

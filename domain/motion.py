@@ -63,6 +63,11 @@ class MotionModel:
         turning: scale (px/frame, per axis) of the velocity change over d frames.
         area_blob: std of one blob's log-area around its fragment's local mean.
         area_drift: std of the slow drift of an animal's log-area along a fragment.
+        arena_area: px^2 where the animals are seen (central 98 % of the blob centroids).
+        velocity_spread: per-axis scale (px/frame) of the animals' velocities.
+        size_spread: std of the animals' log-areas between fragments.
+        position_inflation, turning_inflation: how much larger the residuals are across a
+            crossing than in free motion (animals that touch turn and burst), see ``calibrated``.
     """
 
     moving: PowerLaw
@@ -70,6 +75,11 @@ class MotionModel:
     turning: PowerLaw
     area_blob: float
     area_drift: float
+    arena_area: float
+    velocity_spread: float
+    size_spread: float
+    position_inflation: float = 1.0
+    turning_inflation: float = 1.0
 
 
 @attrs.frozen
@@ -138,8 +148,16 @@ def learn_motion(fragments: Fragments, centroid: np.ndarray, area: np.ndarray,
         turning.append((lag, _scale(later_velocity - velocity)))
     if len(moving) < 2:
         return None
-    blob_sd, drift_sd = _area_noise(fragments, np.log(np.maximum(area, 1.0)))
-    return MotionModel(_fit(moving), _fit(still), _fit(turning), blob_sd, drift_sd)
+    log_area = np.log(np.maximum(area, 1.0))
+    blob_sd, drift_sd = _area_noise(fragments, log_area)
+    t = _same_fragment(owner, individual, -w, 0)
+    low, high = np.percentile(centroid, [1, 99], axis=0)
+    spans = np.maximum(high - low, 1.0)
+    counts = np.bincount(owner[individual], minlength=len(fragments))
+    means = np.bincount(owner[individual], log_area[order][individual], minlength=len(fragments))[counts > 0]
+    means = means / counts[counts > 0]
+    return MotionModel(_fit(moving), _fit(still), _fit(turning), blob_sd, drift_sd, float(spans[0] * spans[1]),
+                       _scale((position[t] - position[t - w]) / w), float(max(np.std(means), 1e-3)))
 
 
 def _same_fragment(owner: np.ndarray, individual: np.ndarray, before: int, after: int) -> np.ndarray:
@@ -189,24 +207,67 @@ def _t_logpdf(residual: np.ndarray, scale: np.ndarray) -> np.ndarray:
 def join_log_likelihood(model: MotionModel, ends: FragmentEnds, entering: np.ndarray,
                         leaving: np.ndarray) -> np.ndarray:
     """(len(entering), len(leaving)) log-likelihood that each entering fragment continues as each
-    leaving one: where their ends meet halfway through the gap, how their velocities differ, and
-    how their sizes differ."""
-    d = np.maximum(ends.first_frame[leaving][None] - ends.last_frame[entering][:, None], 1).astype(np.float64)
-    v_in, v_out = ends.last_velocity[entering][:, None], ends.first_velocity[leaving][None]
+    leaving one (``pair_log_likelihood`` of every pair)."""
+    return pair_log_likelihood(model, ends, np.asarray(entering)[:, None], np.asarray(leaving)[None, :])
+
+
+def pair_log_likelihood(model: MotionModel, ends: FragmentEnds, before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """Log-likelihood that fragment ``before`` continues as the later fragment ``after`` (index
+    arrays, broadcast together): where their ends meet halfway through the gap, how their
+    velocities differ, and how their sizes differ."""
+    position, turn, both = _residuals(model, ends, before, after)
+    total = (_t_logpdf(position[0], position[1] * model.position_inflation)
+             + np.where(both, _t_logpdf(turn[0], turn[1] * model.turning_inflation), 0.0))
+    size_var = (model.area_blob ** 2 * (1 / ends.last_count[before] + 1 / ends.first_count[after])
+                + model.area_drift ** 2)
+    size = ends.first_log_area[after] - ends.last_log_area[before]
+    return total - 0.5 * size ** 2 / size_var - 0.5 * np.log(2 * math.pi * size_var)
+
+
+def _residuals(model: MotionModel, ends: FragmentEnds, before: np.ndarray, after: np.ndarray):
+    """((position residual, its free-motion scale), (velocity change, its scale), velocities known)
+    of joining ``before`` to ``after``: their ends extrapolated to meet halfway through the gap."""
+    d = np.maximum(ends.first_frame[after] - ends.last_frame[before], 1).astype(np.float64)
+    v_in, v_out = ends.last_velocity[before], ends.first_velocity[after]
     known_in, known_out = np.isfinite(v_in[..., 0]), np.isfinite(v_out[..., 0])
     half = d / 2
-    ahead = ends.last_position[entering][:, None] + np.where(known_in[..., None], v_in, 0) * half[..., None]
-    behind = ends.first_position[leaving][None] - np.where(known_out[..., None], v_out, 0) * half[..., None]
+    ahead = ends.last_position[before] + np.where(known_in[..., None], v_in, 0) * half[..., None]
+    behind = ends.first_position[after] - np.where(known_out[..., None], v_out, 0) * half[..., None]
     scale_in = np.where(known_in, model.moving(half), model.still(half))
     scale_out = np.where(known_out, model.moving(half), model.still(half))
-    total = _t_logpdf(ahead - behind, np.hypot(scale_in, scale_out))
     both = known_in & known_out
-    turn = _t_logpdf(np.where(both[..., None], v_out - v_in, 0), model.turning(d + VELOCITY_WINDOW))
-    total = total + np.where(both, turn, 0.0)
-    size_var = (model.area_blob ** 2 * (1 / ends.last_count[entering][:, None] + 1 / ends.first_count[leaving][None])
-                + model.area_drift ** 2)
-    size = ends.first_log_area[leaving][None] - ends.last_log_area[entering][:, None]
-    return total - 0.5 * size ** 2 / size_var - 0.5 * np.log(2 * math.pi * size_var)
+    turn = np.where(both[..., None], v_out - v_in, 0)
+    return (ahead - behind, np.hypot(scale_in, scale_out)), (turn, model.turning(d + VELOCITY_WINDOW)), both
+
+
+def calibrated(model: MotionModel, ends: FragmentEnds, entering: np.ndarray, leaving: np.ndarray) -> MotionModel:
+    """The model with its scales inflated to the residuals of the most likely joins through this
+    video's crossings (``entering``/``leaving``: those joins' fragment pairs). Free motion
+    underrates what happens while animals touch; a robust scale of the normalised residuals of
+    these joins measures by how much (a few wrong joins among them barely move a median). Never
+    deflated; unchanged with fewer than ``MIN_SAMPLES`` joins."""
+    if len(entering) < MIN_SAMPLES:
+        return model
+    position, turn, both = _residuals(model, ends, entering, leaving)
+    inflation = max(_scale(position[0] / position[1][:, None]), 1.0)
+    turning = max(_scale(turn[0][both] / turn[1][both][:, None]), 1.0) if both.sum() >= MIN_SAMPLES else 1.0
+    return attrs.evolve(model, position_inflation=inflation, turning_inflation=turning)
+
+
+def unrelated_log_likelihood(model: MotionModel, ends: FragmentEnds, before: np.ndarray,
+                             after: np.ndarray) -> np.ndarray:
+    """Log-likelihood of the same measurements as ``pair_log_likelihood`` when ``after`` is some
+    other animal: anywhere in the arena, with any animal's velocity and size. Their difference is
+    the evidence (log-odds) for a join where nothing else (a crossing's bookkeeping) forces one."""
+    v_in, v_out = ends.last_velocity[before], ends.first_velocity[after]
+    both = np.isfinite(v_in[..., 0]) & np.isfinite(v_out[..., 0])
+    velocity = _t_logpdf(np.where(both[..., None], v_out - v_in, 0),
+                         np.full(both.shape, math.sqrt(2) * model.velocity_spread))
+    size_var = 2 * model.size_spread ** 2 + model.area_blob ** 2 * (
+        1 / ends.last_count[before] + 1 / ends.first_count[after])
+    size = ends.first_log_area[after] - ends.last_log_area[before]
+    return (-math.log(model.arena_area) + np.where(both, velocity, 0.0)
+            - 0.5 * size ** 2 / size_var - 0.5 * np.log(2 * math.pi * size_var))
 
 
 def join_posterior(log_likelihood: np.ndarray) -> np.ndarray:

@@ -17,7 +17,16 @@ from scipy.optimize import linear_sum_assignment
 
 from .crossing_groups import CrossingGroup
 from .fragments import Fragments, _roots
-from .motion import FragmentEnds, MotionModel, join_log_likelihood, join_posterior
+from .motion import FragmentEnds, MotionModel, join_log_likelihood, join_posterior, pair_log_likelihood, unrelated_log_likelihood
+
+
+def most_likely_joins(groups: Sequence[CrossingGroup], model: MotionModel, ends: FragmentEnds) -> np.ndarray:
+    """(k, 2) (entering, leaving) pairs of the most likely way through every crossing."""
+    pairs = []
+    for group in groups:
+        rows, cols = linear_sum_assignment(-join_log_likelihood(model, ends, group.entering, group.leaving))
+        pairs += [(group.entering[r], group.leaving[c]) for r, c in zip(rows, cols)]
+    return np.array(pairs, np.int64).reshape(-1, 2)
 
 
 def sure_joins(groups: Sequence[CrossingGroup], model: MotionModel, ends: FragmentEnds,
@@ -34,6 +43,51 @@ def sure_joins(groups: Sequence[CrossingGroup], model: MotionModel, ends: Fragme
                 pairs.append((group.entering[r], group.leaving[c]))
                 probability.append(posterior[r, c])
     return np.array(pairs, np.int64).reshape(-1, 2), np.array(probability)
+
+
+def gap_joins(fragments: Fragments, model: MotionModel, ends: FragmentEnds, max_gap: int,
+              min_probability: float) -> tuple[np.ndarray, np.ndarray]:
+    """(k, 2) (ending, starting) fragment pairs joined across gaps no crossing bookkeeping covers
+    (an animal lost for a few frames, or hidden in a crossing where not as many left as entered),
+    and (k,) their posteriors.
+
+    Every individual fragment that ends before the video does may continue as one that starts at
+    most ``max_gap`` frames later, or as none of them; each candidate is weighed by its motion
+    log-odds against an unrelated animal. A pair's posterior is the smaller of its share among
+    the ending fragment's options and among the starting fragment's; pairs are taken surest
+    first, each fragment once, when their posterior reaches ``min_probability`` and their odds
+    favour the join (``min_probability`` 0: the most likely joins, for tracking without identities).
+    """
+    individual = np.flatnonzero(fragments.is_individual)
+    if len(individual) == 0:
+        return np.zeros((0, 2), np.int64), np.zeros(0)
+    first, last = fragments.start[individual].min(), fragments.stop[individual].max() - 1
+    ending = individual[ends.last_frame[individual] < last]
+    starting = individual[ends.first_frame[individual] > first]
+    starting = starting[np.argsort(ends.first_frame[starting], kind="stable")]
+    start_frames = ends.first_frame[starting]
+    pairs = []
+    for e in ending:
+        lo = np.searchsorted(start_frames, ends.last_frame[e], side="right")
+        hi = np.searchsorted(start_frames, ends.last_frame[e] + max_gap, side="right")
+        pairs += [(e, s) for s in starting[lo:hi]]
+    if not pairs:
+        return np.zeros((0, 2), np.int64), np.zeros(0)
+    pairs = np.array(pairs, np.int64)
+    odds = (pair_log_likelihood(model, ends, pairs[:, 0], pairs[:, 1])
+            - unrelated_log_likelihood(model, ends, pairs[:, 0], pairs[:, 1]))
+    weight = np.exp(np.minimum(odds, 700.0))
+    by_end = np.bincount(pairs[:, 0], weight, minlength=len(fragments))
+    by_start = np.bincount(pairs[:, 1], weight, minlength=len(fragments))
+    posterior = np.minimum(weight / (1 + by_end[pairs[:, 0]]), weight / (1 + by_start[pairs[:, 1]]))
+    used_end, used_start = np.zeros(len(fragments), bool), np.zeros(len(fragments), bool)
+    chosen = []
+    for k in np.argsort(-odds, kind="stable"):
+        e, s = pairs[k]
+        if odds[k] > 0 and posterior[k] >= min_probability and not used_end[e] and not used_start[s]:
+            used_end[e] = used_start[s] = True
+            chosen.append(k)
+    return pairs[chosen].reshape(-1, 2), posterior[chosen]
 
 
 def join_fragments(fragments: Fragments, joins: np.ndarray) -> tuple[Fragments, np.ndarray]:

@@ -1,0 +1,163 @@
+"""After identification: joining the tracklets that motion and appearance together are sure of.
+
+Where a crossing's ways through were too doubtful for motion alone, the trained classifier's
+looks (counted in independent looks, ``domain.motion_fusion``) are added to motion's evidence.
+Tracklets joined that way are decided together: their evidence summed, the label they agree on
+kept (the first global fragment's always), and the rest assigned again, surest first, with
+identities conserved through the remaining crossings.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from idtracker.domain.coexistence import Coexistence
+from idtracker.domain.identity_assignment import assign_residual, identity_probability, reclaim_identities
+from idtracker.domain.motion import join_log_likelihood, join_posterior
+from idtracker.domain.motion_fusion import (
+    MotionLinks,
+    appearance_log_odds,
+    image_correlation_time,
+    tempered_posteriors,
+)
+from idtracker.domain.tracklets import join_fragments, tracklet_groups
+from scipy.optimize import linear_sum_assignment
+
+from . import events as ev
+from .accumulation import Identification
+from .motion_joins import MIN_JOIN_PROBABILITY, JoinedFragments
+from .ports import EventSink
+
+
+#: Tempered posterior (in independent looks) an identification label needs to be kept as it is;
+#: weaker ones are decided again with motion.
+KEEP_LABEL_POSTERIOR = 0.99
+
+
+def fuse_motion_and_appearance(identification: Identification, joined: JoinedFragments, image_fragment: np.ndarray,
+                               protected: np.ndarray, events: EventSink) -> Identification:
+    """The identification redone on the tracklets joined by motion and appearance together.
+
+    Labels the images make sure of even counted in independent looks are kept; the others are
+    assigned again, surest first, from the tempered appearance evidence plus what motion says
+    through the crossings it could not resolve alone (``MotionLinks``).
+
+    Args:
+        identification: labels and evidence per tracklet.
+        joined: the tracklets, their crossings and the motion model.
+        image_fragment: (n_images,) tracklet of each image, in frame order within a tracklet.
+        protected: tracklets whose labels are given (the first global fragment's).
+        events: where the ``MotionFused`` event goes.
+    """
+    if joined.model is None or joined.ends is None:
+        return identification
+    t0 = time.perf_counter()
+    tau = image_correlation_time(identification.image_log_proba, image_fragment)
+    pairs = _fused_pairs(joined, tempered_posteriors(identification.evidence, tau))
+    units, unit_of = join_fragments(joined.fragments, pairs)
+    evidence = np.zeros((len(units), identification.evidence.shape[1]))
+    np.add.at(evidence, unit_of, identification.evidence / tau)
+    sure = np.unique(unit_of[protected])
+    labels = unit_labels(identification.labels, unit_of, len(units), protected)
+    posterior = tempered_posteriors(evidence, 1.0)
+    doubtful = (labels >= 0) & (posterior[np.arange(len(units)), np.maximum(labels, 0)] < KEEP_LABEL_POSTERIOR)
+    doubtful[sure] = False
+    labels[doubtful] = -1
+    individual = np.flatnonzero(units.is_individual)
+    coexistence = Coexistence.of(units.start, units.stop, individual)
+    labels = _without_clashes(labels, coexistence, sure)
+    crossings = tracklet_groups(joined.groups, unit_of[joined.tracklet])
+    links = _motion_links(joined, unit_of, len(units))
+    labels = assign_residual(labels, evidence, individual, coexistence, crossings, links)
+    labels = reclaim_identities(labels, evidence, individual, units.n_images, coexistence, sure)
+    labels = assign_residual(labels, evidence, individual, coexistence, crossings, links)
+    probability = np.zeros(len(units))
+    probability[individual] = _fused_probability(labels, evidence, individual, links)
+    final = labels[unit_of]
+    events.publish(ev.MotionFused(tau, len(pairs), int(units.is_individual.sum()),
+                                  int((final != identification.labels).sum()), time.perf_counter() - t0))
+    return Identification(final, probability[unit_of], identification.image_log_proba, identification.evidence,
+                          identification.ratio_accumulated)
+
+
+def _fused_probability(labels: np.ndarray, evidence: np.ndarray, units: np.ndarray, links: MotionLinks) -> np.ndarray:
+    """Posterior of each unit's label from its tempered looks and its labelled neighbours' motion."""
+    scores = evidence[units] + np.array([links.log_odds(int(u), labels, evidence.shape[1]) for u in units])
+    return identity_probability(labels[units], scores, np.arange(len(units)))
+
+
+def _motion_links(joined: JoinedFragments, unit_of: np.ndarray, units: int) -> MotionLinks:
+    """Soft links between units through the crossings they were not joined through, by motion alone."""
+    fragment, neighbour, side, probability = [], [], [], []
+    for entering, leaving, _, _ in _open_ways(joined, unit_of[joined.tracklet]):
+        posterior = join_posterior(join_log_likelihood(joined.model, joined.ends, entering, leaving))
+        before, after = unit_of[joined.tracklet[entering]], unit_of[joined.tracklet[leaving]]
+        rows, cols = np.meshgrid(np.arange(len(entering)), np.arange(len(leaving)), indexing="ij")
+        rows, cols = rows.ravel(), cols.ravel()
+        fragment += [before[rows], after[cols]]
+        neighbour += [after[cols], before[rows]]
+        side += [np.ones(len(rows), np.int64), np.zeros(len(rows), np.int64)]
+        probability += [posterior[rows, cols]] * 2
+    if not fragment:
+        empty = np.zeros(0, np.int64)
+        return MotionLinks.of(empty, empty, empty, np.zeros(0), units)
+    return MotionLinks.of(np.concatenate(fragment), np.concatenate(neighbour), np.concatenate(side),
+                          np.concatenate(probability), units)
+
+
+def _fused_pairs(joined: JoinedFragments, posteriors: np.ndarray) -> np.ndarray:
+    """(k, 2) tracklet pairs (before, after) of the crossings whose most likely way through, by
+    motion and appearance together, reaches ``MIN_JOIN_PROBABILITY``."""
+    pairs = []
+    for entering, leaving, before, after in _open_ways(joined, joined.tracklet):
+        log_likelihood = (join_log_likelihood(joined.model, joined.ends, entering, leaving)
+                          + appearance_log_odds(posteriors, before, after))
+        posterior = join_posterior(log_likelihood)
+        rows, cols = linear_sum_assignment(-log_likelihood)
+        pairs += [(before[r], after[c]) for r, c in zip(rows, cols) if posterior[r, c] >= MIN_JOIN_PROBABILITY]
+    return np.array(pairs, np.int64).reshape(-1, 2)
+
+
+def _open_ways(joined: JoinedFragments, unit: np.ndarray):
+    """Per crossing group not every animal came through joined: (entering, leaving) original
+    fragments left open and (before, after) their units (``unit``: unit of each original
+    fragment); only where the open fragments end and start their units."""
+    original = joined.original
+    stop = np.zeros(unit.max() + 1, np.int64)
+    start = np.full(unit.max() + 1, np.iinfo(np.int64).max)
+    np.maximum.at(stop, unit, original.stop)
+    np.minimum.at(start, unit, original.start)
+    is_last, is_first = original.stop == stop[unit], original.start == start[unit]
+    for group in joined.groups:
+        before, after = unit[group.entering], unit[group.leaving]
+        keep_in, keep_out = ~np.isin(before, after), ~np.isin(after, before)
+        entering, leaving = group.entering[keep_in], group.leaving[keep_out]
+        if len(entering) and len(entering) == len(leaving) and is_last[entering].all() and is_first[leaving].all():
+            yield entering, leaving, unit[entering], unit[leaving]
+
+
+def unit_labels(labels: np.ndarray, unit_of: np.ndarray, units: int, protected: np.ndarray) -> np.ndarray:
+    """(units,) a label per unit of fragments (``unit_of``: unit of each): its protected member's,
+    else the one its labelled members agree on, else -1."""
+    labelled = np.flatnonzero(labels >= 0)
+    lowest = np.full(units, np.iinfo(np.int64).max)
+    highest = np.full(units, -1, np.int64)
+    np.minimum.at(lowest, unit_of[labelled], labels[labelled])
+    np.maximum.at(highest, unit_of[labelled], labels[labelled])
+    out = np.where((highest >= 0) & (lowest == highest), highest, -1).astype(np.int64)
+    given = protected[labels[protected] >= 0]
+    out[unit_of[given]] = labels[given]
+    return out
+
+
+def _without_clashes(labels: np.ndarray, coexistence: Coexistence, protected: np.ndarray) -> np.ndarray:
+    """Labels with those of unprotected units that coexist with a unit of the same label dropped
+    (a joined unit spans more frames than its members did)."""
+    labels = labels.copy()
+    keep = np.zeros(len(labels), bool)
+    keep[protected] = True
+    clash = [u for u in np.flatnonzero(labels >= 0)
+             if not keep[u] and np.any(labels[coexistence.neighbours(u)] == labels[u])]
+    labels[clash] = -1
+    return labels

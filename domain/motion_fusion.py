@@ -1,0 +1,109 @@
+"""Fusing motion with appearance where neither alone is sure which way animals left a crossing.
+
+Summed over a fragment's images, appearance log-likelihoods count every frame as a new look at
+the animal, but consecutive frames are nearly the same picture: look-alike animals then get
+confident, wrong identities from a hundred weak, correlated votes. The integrated
+autocorrelation time of the image log-likelihoods along the fragments (measured here, per video)
+says how many frames make one independent look; dividing the evidence by it gives appearance
+posteriors on the same footing as motion's. A crossing's ways through are then weighed by both:
+the motion log-likelihood of each join plus the log-probability that the two fragments show the
+same animal.
+"""
+
+from __future__ import annotations
+
+import attrs
+import numpy as np
+
+#: Lags (images) the autocorrelation is summed over at most; it stops earlier at the first lag
+#: whose correlation is no longer positive (the initial positive sequence estimator).
+MAX_CORRELATION_LAG = 100
+
+
+def image_correlation_time(log_proba: np.ndarray, image_fragment: np.ndarray) -> float:
+    """Integrated autocorrelation time (images, at least 1) of the image log-likelihoods around
+    their fragment's mean, over consecutive images of one fragment (the images of a fragment are
+    in frame order, other fragments' may come between them)."""
+    order = np.argsort(image_fragment, kind="stable")
+    log_proba, image_fragment = log_proba[order], image_fragment[order]
+    count = np.bincount(image_fragment)
+    mean = np.zeros((len(count), log_proba.shape[1]))
+    np.add.at(mean, image_fragment, log_proba)
+    mean /= np.maximum(count, 1)[:, None]
+    residual = log_proba - mean[image_fragment]
+    variance = float(np.sum(residual * residual))
+    if variance <= 0:
+        return 1.0
+    tau = 1.0
+    for lag in range(1, min(MAX_CORRELATION_LAG, len(log_proba) - 1) + 1):
+        same = image_fragment[lag:] == image_fragment[:-lag]
+        if not same.any():
+            break
+        rho = float(np.sum(residual[lag:][same] * residual[:-lag][same])) / variance
+        if rho <= 0:
+            break
+        tau += 2 * rho
+    return tau
+
+
+def tempered_posteriors(evidence: np.ndarray, correlation_time: float) -> np.ndarray:
+    """(F, N) identity posteriors of each fragment from its evidence counted in independent looks."""
+    scores = evidence / correlation_time
+    scores = scores - scores.max(1, keepdims=True)
+    p = np.exp(scores)
+    return p / p.sum(1, keepdims=True)
+
+
+def appearance_log_odds(posteriors: np.ndarray, before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """(len(before), len(after)) log of how much likelier fragments ``before`` and ``after`` show
+    one animal by their looks than two fragments drawn at random (0: appearance cannot tell)."""
+    n = posteriors.shape[1]
+    same = posteriors[before] @ posteriors[after].T
+    return np.log(np.maximum(n * same, 1e-12))
+
+
+@attrs.frozen
+class MotionLinks:
+    """Soft continuations between fragments, from crossings motion could not resolve for sure.
+
+    Row r says: fragment ``fragment[r]`` continues (``side`` 1) or is continued from (``side`` 0)
+    ``neighbour[r]`` with ``probability[r]``; the probabilities of one fragment's side sum to 1
+    at most (rows sorted by fragment).
+    """
+
+    fragment: np.ndarray
+    neighbour: np.ndarray
+    side: np.ndarray
+    probability: np.ndarray
+    indptr: np.ndarray
+
+    @classmethod
+    def of(cls, fragment: np.ndarray, neighbour: np.ndarray, side: np.ndarray, probability: np.ndarray,
+           number_of_fragments: int) -> MotionLinks:
+        order = np.argsort(fragment, kind="stable")
+        indptr = np.concatenate([[0], np.cumsum(np.bincount(fragment, minlength=number_of_fragments))])
+        return cls(fragment[order], neighbour[order], side[order], probability[order], indptr.astype(np.int64))
+
+    def rows(self, fragment: int) -> slice:
+        return slice(int(self.indptr[fragment]), int(self.indptr[fragment + 1]))
+
+    def neighbours(self, fragment: int) -> np.ndarray:
+        return self.neighbour[self.rows(fragment)]
+
+    def log_odds(self, fragment: int, labels: np.ndarray, number_of_identities: int) -> np.ndarray:
+        """(N,) what the fragment's labelled neighbours say of its identity, against chance: per
+        side, log(N * P(identity)), where a neighbour labelled k passes its link probability to k
+        and the probability of the unlabelled ones (or of none) is spread evenly."""
+        rows = self.rows(fragment)
+        out = np.zeros(number_of_identities)
+        for side in (0, 1):
+            mine = self.side[rows] == side
+            neighbour, probability = self.neighbour[rows][mine], self.probability[rows][mine]
+            known = labels[neighbour] >= 0
+            if not known.any():
+                continue
+            mass = np.zeros(number_of_identities)
+            np.add.at(mass, labels[neighbour[known]], probability[known])
+            rest = max(1.0 - float(probability[known].sum()), 0.0)
+            out += np.log(np.maximum(number_of_identities * mass + rest, 1e-12))
+        return out

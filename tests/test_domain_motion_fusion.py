@@ -1,0 +1,64 @@
+"""Fusing motion with appearance: independent looks, same-animal odds, motion links, joint decisions."""
+
+from __future__ import annotations
+
+import numpy as np
+from idtracker.domain.coexistence import Coexistence
+from idtracker.domain.identity_assignment import assign_residual
+from idtracker.domain.motion_fusion import MotionLinks, appearance_log_odds, image_correlation_time, tempered_posteriors
+
+
+def _ar1(rng: np.random.Generator, length: int, phi: float, classes: int) -> np.ndarray:
+    x = np.zeros((length, classes))
+    for t in range(1, length):
+        x[t] = phi * x[t - 1] + rng.normal(0, 1, classes)
+    return x
+
+
+def test_correlated_images_count_as_fewer_looks():
+    """AR(1) log-likelihoods with coefficient phi have an integrated time (1 + phi) / (1 - phi);
+    images shuffled between fragments (interleaved, as other animals' blobs are) do not change it."""
+    rng = np.random.default_rng(0)
+    fragments = [_ar1(rng, 2000, 0.8, 4) for _ in range(4)]
+    log_proba = np.concatenate(fragments)
+    image_fragment = np.repeat(np.arange(4), 2000)
+    tau = image_correlation_time(log_proba, image_fragment)
+    assert 7.0 < tau < 11.0  # (1 + 0.8) / (1 - 0.8) = 9
+    interleave = np.argsort(np.tile(np.arange(2000), 4), kind="stable")
+    assert abs(image_correlation_time(log_proba[interleave], image_fragment[interleave]) - tau) < 1e-9
+    independent = rng.normal(0, 1, (8000, 4))
+    assert image_correlation_time(independent, image_fragment) < 1.2
+
+
+def test_tempered_posteriors_and_same_animal_odds():
+    evidence = np.array([[30.0, 0.0, 0.0], [0.0, 30.0, 0.0], [29.0, 0.0, 0.0]])
+    sure = tempered_posteriors(evidence, 1.0)
+    assert sure[0, 0] > 0.999
+    doubtful = tempered_posteriors(evidence, 30.0)
+    assert 0.5 < doubtful[0, 0] < 0.6  # 30 correlated images, one look: e / (e + 2)
+    odds = appearance_log_odds(sure, np.array([0]), np.array([1, 2]))
+    assert odds[0, 1] > np.log(2.9) and odds[0, 0] < -10  # same looks: about log N; different: far below 0
+    assert np.all(np.abs(appearance_log_odds(np.full((2, 3), 1 / 3), np.array([0]), np.array([1]))) < 1e-9)
+
+
+def test_motion_links_pass_their_probability_to_the_neighbours_identity():
+    # Fragment 2 continues fragment 0 (p 0.9) or fragment 1 (p 0.1); 0 is labelled 1, 1 is unlabelled.
+    links = MotionLinks.of(np.array([2, 2, 0, 1]), np.array([0, 1, 2, 2]), np.array([0, 0, 1, 1]),
+                           np.array([0.9, 0.1, 0.9, 0.1]), 3)
+    labels = np.array([1, -1, -1])
+    odds = links.log_odds(2, labels, 4)
+    np.testing.assert_allclose(odds, np.log([0.1, 4 * 0.9 + 0.1, 0.1, 0.1]))
+    assert np.all(links.log_odds(1, labels, 4) == 0)  # its neighbour is unlabelled: no word
+    assert set(links.neighbours(2).tolist()) == {0, 1}
+
+
+def test_motion_links_name_a_look_alike_in_the_residual_assignment():
+    """Fragment 2 starts where labelled fragment 0 ended (p 0.95 by motion) while 1, labelled too,
+    ended elsewhere; its looks lean slightly the wrong way. Motion names it."""
+    start, stop = np.array([0, 0, 10]), np.array([10, 20, 20])
+    labels = np.array([0, 1, -1])
+    coexistence = Coexistence.of(start, stop, np.arange(3))
+    evidence = np.array([[0.0, 0.0, 0.0], [0.0, 0.0, 0.0], [0.0, 0.0, 1.0]])
+    links = MotionLinks.of(np.array([2, 0]), np.array([0, 2]), np.array([0, 1]), np.array([0.95, 0.95]), 3)
+    assert assign_residual(labels, evidence, np.array([2]), coexistence)[2] == 2
+    assert assign_residual(labels, evidence, np.array([2]), coexistence, links=links)[2] == 0
