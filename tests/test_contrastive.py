@@ -22,8 +22,8 @@ from idtracker.domain.cluster_identities import cluster_log_proba, match_cluster
 from idtracker.domain.contrastive_pairs import contrastive_pairs
 from idtracker.domain.fragments import build_fragments
 from idtracker.domain.global_fragments import build_global_fragments
+from synthetic_videos import SHARED, needs_shared
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
 ANIMALS, FRAMES, RUN, SIZE = 3, 60, 20, 24
 
 
@@ -269,6 +269,7 @@ def test_same_input_gives_same_labels(scene):
     assert np.array_equal(runs[0].image_log_proba, runs[1].image_log_proba)
 
 
+@needs_shared
 @pytest.mark.slow
 def test_test_a_with_contrastive_agrees_with_idtrackerai(tmp_path):
     from idtracker.entrypoints.cli import main

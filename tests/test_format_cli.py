@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 from idtracker.adapters.storage.trajectory_files import read_trajectories, trajectories_dict, write_trajectories
 from idtracker.entrypoints.format_cli import main
+from synthetic_videos import SHARED
 
-REFERENCE_CSV = Path("/work/shared/data/reference/test_A/trajectories_csv")
+REFERENCE_CSV = SHARED / "data" / "reference" / "test_A" / "trajectories_csv"
 
 
 def _session(tmp_path: Path) -> Path:

@@ -12,7 +12,7 @@ import pytest
 
 from idtracker.entrypoints.cli import main
 
-from synthetic_videos import SHARED, render_dots
+from synthetic_videos import SHARED, needs_shared, render_dots
 
 BASE = ["--intensity_ths", "0", "100", "--area_ths", "50", "inf", "--number_of_animals", "3", "--track"]
 
@@ -170,6 +170,7 @@ def test_identities_required_without_number_of_animals(tmp_path, dots_video, cap
     assert "number_of_animals" in capsys.readouterr().err
 
 
+@needs_shared
 @pytest.mark.slow
 def test_test_a_without_identities_matches_idtrackerai_positions(tmp_path):
     """Issue 2: on frames with 8 separate blobs, >= 99% of reference positions within 1 px of ours."""
@@ -200,6 +201,7 @@ def _score_module():
     return module
 
 
+@needs_shared
 @pytest.mark.slow
 def test_test_a_identities_agree_with_idtrackerai(tmp_path):
     """Issues 4 and 5: >= 99.5 % agreement with idtracker.ai's identities, at least its coverage."""

@@ -20,8 +20,9 @@ from idtracker.adapters.storage.trajectory_files import (
     write_trajectories,
 )
 from idtracker.application.errors import UserError
+from synthetic_videos import SHARED
 
-REFERENCE = Path("/work/shared/data/reference/test_A")
+REFERENCE = SHARED / "data" / "reference" / "test_A"
 needs_reference = pytest.mark.skipif(not REFERENCE.is_dir(), reason="reference data not available")
 
 WRITTEN_FILES = {
