@@ -140,11 +140,21 @@ def test_empty_option_value_unsets_what_a_file_set(tmp_path):
     assert settings.tracking_intervals is None and settings.output_dir is None
 
 
-def test_option_paths_stay_relative_to_the_working_directory_while_file_paths_follow_the_file(tmp_path):
+def test_relative_paths_are_taken_from_the_working_directory_or_where_only_the_file_has_them(tmp_path, monkeypatch):
+    """idtracker.ai takes a settings file's relative paths from the working directory: a file written
+    for it works unchanged; a file next to its videos works from anywhere too."""
     (tmp_path / "conf").mkdir()
-    loaded = write(tmp_path / "conf" / "s.toml", "video_paths = 'v.avi'\n")
-    assert build_settings(["--load", str(loaded)])[0].video_paths == [tmp_path / "conf" / "v.avi"]
-    assert build_settings(["--load", str(loaded), "--video_paths", "w.avi"])[0].video_paths == [Path("w.avi")]
+    (tmp_path / "videos").mkdir()
+    (tmp_path / "videos" / "a.avi").write_bytes(b"")
+    (tmp_path / "conf" / "v.avi").write_bytes(b"")
+    monkeypatch.chdir(tmp_path)
+    written_for_idtrackerai = write(tmp_path / "conf" / "s.toml", "video_paths = ['videos/a.avi']\n")
+    assert build_settings(["--load", str(written_for_idtrackerai)])[0].video_paths == [tmp_path / "videos" / "a.avi"]
+    next_to_its_video = write(tmp_path / "conf" / "t.toml", "video_paths = 'v.avi'\noutput_dir = 'out'\n")
+    settings = build_settings(["--load", str(next_to_its_video)])[0]
+    assert settings.video_paths == [tmp_path / "conf" / "v.avi"]
+    assert settings.output_dir == tmp_path / "out"  # nowhere yet: the working directory, as idtracker.ai
+    assert build_settings(["--load", str(next_to_its_video), "--video_paths", "w.avi"])[0].video_paths == [Path("w.avi")]
 
 
 def test_track_flag_hands_the_settings_to_the_tracking_app(monkeypatch):

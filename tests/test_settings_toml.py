@@ -90,21 +90,25 @@ def test_toml_inf_and_text_inf_both_give_an_unbounded_area(tmp_path):
     assert native.area_ths == text.area_ths == (50.0, math.inf)
 
 
-def test_relative_paths_are_taken_from_the_toml_folder(tmp_path):
+def test_relative_paths_are_taken_from_the_working_directory_unless_only_the_toml_folder_has_them(tmp_path, monkeypatch):
     folder = tmp_path / "project"
-    folder.mkdir()
+    (folder / "videos").mkdir(parents=True)
+    (folder / "videos" / "a.avi").write_bytes(b"")
     (folder / "bkg.png").write_bytes(b"png")
+    (tmp_path / "cwd" / "session_old").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "cwd")
     params = load_toml(write(folder, "video_paths = ['videos/a.avi', '/data/b.avi']\noutput_dir = 'out'\n"
-                                     "knowledge_transfer_folder = '../session_old'\n"
+                                     "knowledge_transfer_folder = 'session_old'\n"
                                      "background_subtraction_stat = 'bkg.png'\n"))
     assert params["video_paths"] == [str(folder / "videos/a.avi"), "/data/b.avi"]
-    assert params["output_dir"] == str(folder / "out")
-    assert params["knowledge_transfer_folder"] == str(folder / "../session_old")
+    assert params["output_dir"] == str(tmp_path / "cwd" / "out")
+    assert params["knowledge_transfer_folder"] == str(tmp_path / "cwd" / "session_old")
     assert params["background_subtraction_stat"] == str(folder / "bkg.png")
     assert structure_settings(params).background_subtraction_stat == str(folder / "bkg.png")
 
 
 def test_single_video_path_string_is_resolved_and_wrapped_into_a_list(tmp_path):
+    (tmp_path / "a.avi").write_bytes(b"")
     settings = structure_settings(load_toml(write(tmp_path, "video_paths = 'a.avi'\n")))
     assert settings.video_paths == [tmp_path / "a.avi"]
 

@@ -42,8 +42,8 @@ def load_toml(path: str | Path) -> dict[str, object]:
     """Parameters of one TOML file, ready to merge.
 
     Names are lower-cased (they are case-insensitive), ``''`` becomes ``None`` (idtracker.ai's way of
-    writing "unset") and relative paths are taken from the file's folder, so a settings file next to
-    its videos works from any working directory.
+    writing "unset") and relative paths are taken from the working directory, or from the file's
+    folder where only that holds them (``_anchored``).
 
     Raises:
         UserError: the file is missing, too big, not UTF-8, or not valid TOML (with the line).
@@ -136,8 +136,17 @@ def _resolve_paths(params: dict[str, object], folder: Path) -> dict[str, object]
 
 
 def _anchored(value: object, folder: Path) -> object:
-    """``value`` as a path from ``folder`` (absolute paths stay); other types are left for the type check."""
-    return str(folder / Path(value).expanduser()) if isinstance(value, str) else value
+    """``value`` as a path: absolute paths stay; a relative one is taken from the working directory,
+    as idtracker.ai does (settings files written for it keep working), unless only ``folder`` (the
+    TOML's) holds it, so a settings file next to its videos also works from anywhere. Other types
+    are left for the type check."""
+    if not isinstance(value, str):
+        return value
+    path = Path(value).expanduser()
+    if path.is_absolute():
+        return str(path)
+    here = Path.cwd() / path
+    return str(folder / path) if not here.exists() and (folder / path).exists() else str(here)
 
 
 def _is_unset(value: object) -> bool:
