@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 import traceback
@@ -14,16 +15,58 @@ from idtracker.application.settings import Settings
 from .container import local_container
 
 LOG_PATH = Path("idtrackerai.log")
+#: Earlier runs' logs kept beside the current one (idtrackerai.log.1 is the previous run).
+KEPT_LOGS = 5
 
 
 def track(settings: Settings, console: bool = True) -> int:
-    """Track a session; returns the process exit code (0 success, 2 user error, 1 failure, 130 interrupted)."""
+    """Track a session; returns the process exit code (0 success, 2 user error, 1 failure, 130 interrupted).
+
+    ``./idtrackerai.log`` holds this run only (earlier runs move to ``idtrackerai.log.1``...), and
+    is copied into the session folder whether the session succeeds or fails."""
+    rotate_log(LOG_PATH)
+    try:
+        return _track(settings, console)
+    finally:
+        _copy_log_into_session(LOG_PATH)
+
+
+def log_user_error(message: str) -> None:
+    """Record a mistake found before any session started (settings, options) as this run's log."""
+    rotate_log(LOG_PATH)
+    events = local_container(LOG_PATH, console=False).events()
+    events.publish(ev.SessionFailed(message))
+    events.close()
+
+
+def rotate_log(path: Path, kept: int = KEPT_LOGS) -> None:
+    """Move ``path`` to ``path.1`` (and ``.1`` to ``.2``...), keeping ``kept`` earlier logs."""
+    for k in range(kept - 1, 0, -1):
+        older = path.with_name(f"{path.name}.{k}")
+        if older.exists():
+            older.replace(path.with_name(f"{path.name}.{k + 1}"))
+    if path.exists():
+        path.replace(path.with_name(f"{path.name}.1"))
+
+
+def _copy_log_into_session(log: Path) -> None:
+    """Copy the run's log into the folder its session started (none if it never started)."""
+    folder = None
+    if log.exists():
+        for line in log.read_text(encoding="utf-8").splitlines():
+            if '"session_started"' in line:
+                folder = json.loads(line).get("session_folder")
+    if folder and Path(folder).is_dir():
+        shutil.copyfile(log, Path(folder) / log.name)
+
+
+def _track(settings: Settings, console: bool) -> int:
     container = local_container(LOG_PATH, console)
     events = container.events()
     events.bind_session(settings.session_name)
     use_case = container.track_session()
     try:
-        result = use_case(settings)
+        use_case(settings)
     except UserError as error:
         events.publish(ev.SessionFailed(str(error)))
         print(f"idtrackerai: error: {error}", file=sys.stderr)
@@ -38,6 +81,4 @@ def track(settings: Settings, console: bool = True) -> int:
         return 1
     finally:
         events.close()
-    if LOG_PATH.exists():
-        shutil.copyfile(LOG_PATH, result.folder / "idtrackerai.log")
     return 0

@@ -69,6 +69,9 @@ def main(argv: list[str] | None = None) -> int:
         return done.status
     except UserError as error:
         print(f"idtrackerai: error: {error}", file=sys.stderr)
+        if str(error) != NO_GUI:
+            from idtracker.entrypoints.app import log_user_error
+            log_user_error(str(error))
         return 2
     from idtracker.entrypoints.app import track as track_session  # the pipeline: slow to import, not needed for -h
     return track_session(settings)

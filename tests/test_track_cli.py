@@ -215,3 +215,27 @@ def test_test_a_identities_agree_with_idtrackerai(tmp_path):
     assert np.isfinite(ours[..., 0]).sum() >= np.isfinite(reference[..., 0]).sum()
     assert (tmp_path / "session_test_A" / "accumulation" / "model_params.json").exists()
     assert len(list((tmp_path / "session_test_A" / "identification_images").glob("id_images_*.h5"))) == 2
+
+
+def _log_events(path: Path) -> list[str]:
+    return [json.loads(line)["event"] for line in path.read_text().splitlines()]
+
+
+def test_the_log_holds_this_run_and_goes_into_the_session_folder_on_success_and_on_failure(tmp_path, dots_video):
+    render_dots(dots_video)
+    assert _track(tmp_path, dots_video, "--name", "first") == 0
+    assert _track(tmp_path, dots_video, "--name", "second") == 0
+    log, previous = tmp_path / "idtrackerai.log", tmp_path / "idtrackerai.log.1"
+    assert _log_events(log).count("session_started") == 1 and '"second"' in log.read_text()
+    assert '"first"' in previous.read_text() and '"second"' not in previous.read_text()
+    assert (tmp_path / "session_second" / "idtrackerai.log").read_text() == log.read_text()
+    # No blob anywhere: the session starts, then fails with a user error; its log is kept with it.
+    assert _track(tmp_path, dots_video, "--name", "third", "--intensity_ths", "0", "1") == 2
+    assert _log_events(tmp_path / "session_third" / "idtrackerai.log")[-1] == "session_failed"
+
+
+def test_a_settings_mistake_is_the_runs_log(tmp_path, capsys):
+    assert main(["--number_of_animals", "-3", "--track"]) == 2
+    assert "number_of_animals" in capsys.readouterr().err
+    [line] = (tmp_path / "idtrackerai.log").read_text().splitlines()
+    assert json.loads(line)["event"] == "session_failed" and "number_of_animals" in line
