@@ -47,7 +47,8 @@ from idtracker.domain.identity_assignment import (
 from . import events as ev
 from .ports import EventSink, IdentityClassifier
 
-#: Log-likelihood margin (best vs runner-up identity) for a fragment to be accepted for training.
+#: Log-likelihood margin (best vs runner-up identity) for a global fragment's fragment to be accepted
+#: for training, in independent looks (evidence divided by the image autocorrelation time).
 ACCEPT_MARGIN = 3.0
 MAX_STEPS = 20
 #: Images one training step sees at most: the network keeps its weights between steps, so each

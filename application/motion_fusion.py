@@ -14,15 +14,14 @@ import time
 import numpy as np
 from idtracker.domain.coexistence import Coexistence
 from idtracker.domain.identity_assignment import assign_residual, identity_probability, reclaim_identities
-from idtracker.domain.motion import join_log_likelihood, join_posterior
+from idtracker.domain.motion import MAX_EXACT_GROUP, join_log_likelihood, join_posterior
 from idtracker.domain.motion_fusion import (
     MotionLinks,
     appearance_log_odds,
     image_correlation_time,
     tempered_posteriors,
 )
-from idtracker.domain.tracklets import join_fragments, tracklet_groups
-from scipy.optimize import linear_sum_assignment
+from idtracker.domain.tracklets import best_way, join_fragments, tracklet_groups
 
 from . import events as ev
 from .accumulation import Identification
@@ -113,8 +112,10 @@ def _fused_pairs(joined: JoinedFragments, posteriors: np.ndarray) -> np.ndarray:
     for entering, leaving, before, after in _open_ways(joined, joined.tracklet):
         log_likelihood = (join_log_likelihood(joined.model, joined.ends, entering, leaving)
                           + appearance_log_odds(posteriors, before, after))
+        if len(entering) > MAX_EXACT_GROUP:
+            continue
         posterior = join_posterior(log_likelihood)
-        rows, cols = linear_sum_assignment(-log_likelihood)
+        rows, cols = best_way(log_likelihood)
         pairs += [(before[r], after[c]) for r, c in zip(rows, cols) if posterior[r, c] >= MIN_JOIN_PROBABILITY]
     return np.array(pairs, np.int64).reshape(-1, 2)
 

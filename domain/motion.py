@@ -214,14 +214,16 @@ def join_log_likelihood(model: MotionModel, ends: FragmentEnds, entering: np.nda
 def pair_log_likelihood(model: MotionModel, ends: FragmentEnds, before: np.ndarray, after: np.ndarray) -> np.ndarray:
     """Log-likelihood that fragment ``before`` continues as the later fragment ``after`` (index
     arrays, broadcast together): where their ends meet halfway through the gap, how their
-    velocities differ, and how their sizes differ."""
+    velocities differ, and how their sizes differ; -inf where ``after`` does not start after
+    ``before`` ends (a fragment that leaves a crossing group and enters it again is on both sides)."""
     position, turn, both = _residuals(model, ends, before, after)
     total = (_t_logpdf(position[0], position[1] * model.position_inflation)
              + np.where(both, _t_logpdf(turn[0], turn[1] * model.turning_inflation), 0.0))
     size_var = (model.area_blob ** 2 * (1 / ends.last_count[before] + 1 / ends.first_count[after])
                 + model.area_drift ** 2)
     size = ends.first_log_area[after] - ends.last_log_area[before]
-    return total - 0.5 * size ** 2 / size_var - 0.5 * np.log(2 * math.pi * size_var)
+    total = total - 0.5 * size ** 2 / size_var - 0.5 * np.log(2 * math.pi * size_var)
+    return np.where(ends.first_frame[after] > ends.last_frame[before], total, -np.inf)
 
 
 def _residuals(model: MotionModel, ends: FragmentEnds, before: np.ndarray, after: np.ndarray):
@@ -274,20 +276,24 @@ def join_posterior(log_likelihood: np.ndarray) -> np.ndarray:
     """(k, k) probability that entering fragment i left as leaving fragment j, all ways of
     connecting a crossing's k entering to its k leaving fragments a priori equally likely."""
     k = len(log_likelihood)
+    if not np.isfinite(log_likelihood).any():
+        return np.zeros((k, k))
     if k <= MAX_EXACT_GROUP:
         perms = np.array(list(itertools.permutations(range(k))))
         score = log_likelihood[np.arange(k)[None], perms].sum(1)
+        if not np.isfinite(score).any():
+            return np.zeros((k, k))
         weight = np.exp(score - score.max())
         posterior = np.zeros((k, k))
         for i in range(k):
             np.add.at(posterior[i], perms[:, i], weight)
         return posterior / weight.sum()
-    return _sinkhorn(np.exp(log_likelihood - log_likelihood.max()))
+    return _sinkhorn(np.exp(log_likelihood - log_likelihood[np.isfinite(log_likelihood)].max()))
 
 
 def _sinkhorn(weights: np.ndarray, iterations: int = 1000, tolerance: float = 1e-9) -> np.ndarray:
     """The doubly stochastic scaling of ``weights`` (alternate row and column scaling until rows sum to 1)."""
-    m = np.maximum(weights, 1e-300)
+    m = weights + 1e-300
     for _ in range(iterations):
         m = m / m.sum(0, keepdims=True)
         rows = m.sum(1, keepdims=True)

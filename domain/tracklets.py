@@ -17,27 +17,40 @@ from scipy.optimize import linear_sum_assignment
 
 from .crossing_groups import CrossingGroup
 from .fragments import Fragments, _roots
-from .motion import FragmentEnds, MotionModel, join_log_likelihood, join_posterior, pair_log_likelihood, unrelated_log_likelihood
+from .motion import MAX_EXACT_GROUP, FragmentEnds, MotionModel, join_log_likelihood, join_posterior, pair_log_likelihood, unrelated_log_likelihood
 
 
 def most_likely_joins(groups: Sequence[CrossingGroup], model: MotionModel, ends: FragmentEnds) -> np.ndarray:
     """(k, 2) (entering, leaving) pairs of the most likely way through every crossing."""
     pairs = []
     for group in groups:
-        rows, cols = linear_sum_assignment(-join_log_likelihood(model, ends, group.entering, group.leaving))
+        log_likelihood = join_log_likelihood(model, ends, group.entering, group.leaving)
+        rows, cols = best_way(log_likelihood)
         pairs += [(group.entering[r], group.leaving[c]) for r, c in zip(rows, cols)]
     return np.array(pairs, np.int64).reshape(-1, 2)
+
+
+def best_way(log_likelihood: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows and columns of the most likely one-to-one way, without impossible (-inf) pairs."""
+    finite = np.isfinite(log_likelihood)
+    rows, cols = linear_sum_assignment(-np.where(finite, log_likelihood, -1e12))
+    keep = finite[rows, cols]
+    return rows[keep], cols[keep]
 
 
 def sure_joins(groups: Sequence[CrossingGroup], model: MotionModel, ends: FragmentEnds,
                min_probability: float) -> tuple[np.ndarray, np.ndarray]:
     """(k, 2) (entering, leaving) fragment pairs of the most likely way through each crossing
-    whose posterior is at least ``min_probability``, and (k,) those posteriors."""
+    whose posterior is at least ``min_probability``, and (k,) those posteriors. Only groups small
+    enough for exact posteriors (``MAX_EXACT_GROUP``) are joined when a bar is set: balanced
+    approximations of large ones were overconfident on the bench."""
     pairs, probability = [], []
     for group in groups:
+        if min_probability > 0 and len(group.entering) > MAX_EXACT_GROUP:
+            continue
         log_likelihood = join_log_likelihood(model, ends, group.entering, group.leaving)
         posterior = join_posterior(log_likelihood)
-        rows, cols = linear_sum_assignment(-log_likelihood)
+        rows, cols = best_way(log_likelihood)
         for r, c in zip(rows, cols):
             if posterior[r, c] >= min_probability:
                 pairs.append((group.entering[r], group.leaving[c]))
