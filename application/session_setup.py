@@ -42,7 +42,11 @@ def session_folder(settings: Settings) -> Path:
 
 
 def check_intervals(intervals: list[tuple[int, int]] | None, number_of_frames: int) -> None:
-    """Every tracking interval must start inside the video."""
+    """Every tracking interval must lie inside the video (a typo in an end frame would otherwise
+    pass silently as "to the end")."""
     for a, b in intervals or []:
         if a >= number_of_frames:
             raise UserError(f"tracking_intervals: [{a}, {b}] starts after the last frame; the video has {number_of_frames} frames")
+        if b > number_of_frames:
+            raise UserError(f"tracking_intervals: [{a}, {b}] ends after the last frame; the video has {number_of_frames} "
+                            f"frames, so an interval ends at {number_of_frames} at most")

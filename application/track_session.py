@@ -67,6 +67,7 @@ class TrackSession:
     def _track(self, settings: Settings, clock: StageClock) -> SessionResult:
         video = self.open_video(list(settings.video_paths))
         check_intervals(settings.tracking_intervals, video.number_of_frames)
+        self._check_transfer(settings)
         intervals = normalise_intervals(settings.tracking_intervals, video.number_of_frames)
         episodes = plan_episodes(video.file_boundaries, intervals, settings.frames_per_episode)
         workers = number_of_workers(settings.number_of_parallel_workers)
@@ -138,6 +139,17 @@ class TrackSession:
         self.events.publish(ev.DataPolicyApplied(settings.data_policy, removed))
         return SessionResult(store.folder, files, n_ids, data["fraction_identified"], {})
 
+    def _check_transfer(self, settings: Settings) -> None:
+        """A knowledge_transfer_folder must exist; transfer itself is not built yet, which the session says."""
+        folder = settings.knowledge_transfer_folder
+        if folder is None:
+            return
+        if not Path(folder).is_dir():
+            raise UserError(f"knowledge_transfer_folder: {folder} is not a folder; give a previous session folder "
+                            "or its accumulation folder")
+        self.events.publish(ev.WarningRaised(f"knowledge_transfer_folder: knowledge transfer is not available in this "
+                                             f"version; tracking {settings.session_name} without transfer from {folder}"))
+
     def _segmenter_spec(self, settings: Settings, video: VideoSource, intervals, store: SessionStore) -> SegmenterSpec:
         roi = self.images.roi_mask(settings.roi_list, video.width, video.height)
         if roi is not None:
@@ -169,6 +181,11 @@ class TrackSession:
     def _check_segmentation(self, settings: Settings, segmented: SegmentedVideo, number_of_frames: int,
                             store: SessionStore, duration: float) -> None:
         blobs = segmented.blobs
+        if segmented.unreadable_frames:
+            bad = sorted(segmented.unreadable_frames)
+            raise UserError(f"video_paths: frame {bad[0]} cannot be decoded ({len(bad)} of the {number_of_frames} frames "
+                            "cannot): the file is truncated or corrupt; copy it again, or set tracking_intervals to "
+                            f"frames that can be read (e.g. [[0, {bad[0]}]])")
         if len(blobs) == 0:
             raise UserError("intensity_ths/area_ths: no blobs were found in any frame; check the thresholds "
                             "(and roi_list) against the video")

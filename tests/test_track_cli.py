@@ -239,3 +239,37 @@ def test_a_settings_mistake_is_the_runs_log(tmp_path, capsys):
     assert "number_of_animals" in capsys.readouterr().err
     [line] = (tmp_path / "idtrackerai.log").read_text().splitlines()
     assert json.loads(line)["event"] == "session_failed" and "number_of_animals" in line
+
+
+def test_bad_values_found_against_the_video_or_the_disk_are_one_line_errors(tmp_path, dots_video, capsys):
+    render_dots(dots_video)
+    cases = [
+        (["--tracking_intervals", "[0, 99999]"], "tracking_intervals: [0, 99999] ends after the last frame"),
+        (["--knowledge_transfer_folder", str(tmp_path / "nowhere")], "knowledge_transfer_folder:"),
+        (["--output_dir", "/proc/idtracker_cannot_be_here"], "output_dir: cannot create the session folder"),
+    ]
+    for extra, expected in cases:
+        args = ["--video_paths", str(dots_video), "--track_wo_identities", "true", "--name", "s", *BASE, *extra]
+        if "--output_dir" not in extra:
+            args += ["--output_dir", str(tmp_path)]
+        assert main(args) == 2, extra
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and expected in err[0], err
+
+
+def test_a_transfer_folder_that_exists_is_said_not_to_be_used(tmp_path, dots_video):
+    render_dots(dots_video)
+    (tmp_path / "old_session").mkdir()
+    assert _track(tmp_path, dots_video, "--knowledge_transfer_folder", str(tmp_path / "old_session")) == 0
+    assert "knowledge transfer is not available" in (tmp_path / "idtrackerai.log").read_text()
+
+
+def test_a_truncated_video_is_an_error_naming_the_first_frame_that_cannot_be_decoded(tmp_path, capsys):
+    video = tmp_path / "copy.avi"
+    render_dots(video, frames=60)
+    payload = video.read_bytes()
+    video.write_bytes(payload[:len(payload) * 6 // 10])  # a copy interrupted at 60 %
+    assert _track(tmp_path, video) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "cannot be decoded" in err[0] and "tracking_intervals" in err[0], err
+    assert not (tmp_path / "session_s" / "trajectories").exists()

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 from idtracker.adapters.storage.trajectory_files import write_trajectories
+from idtracker.application.errors import UserError
 
 
 def _atomic_write(path: Path, payload: bytes) -> Path:
@@ -34,8 +35,17 @@ class SessionFolder:
     """Implements the SessionStore port on ``<output_dir>/session_<name>``."""
 
     def __init__(self, folder: Path):
+        """Creates the folder.
+
+        Raises:
+            UserError: it cannot be created (read-only place, a file in the way, no permission).
+        """
         self._folder = Path(folder).resolve()
-        (self._folder / "preprocessing").mkdir(parents=True, exist_ok=True)
+        try:
+            (self._folder / "preprocessing").mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise UserError(f"output_dir: cannot create the session folder {self._folder} ({error.strerror or error}); "
+                            "give an output_dir you can write to") from None
 
     @property
     def folder(self) -> Path:
