@@ -15,7 +15,7 @@ import numpy as np
 from idtracker.domain.crossing_resolution import follow_identities, split_positions
 from idtracker.domain.episodes import normalise_intervals, plan_episodes
 from idtracker.domain.fragments import Fragments, build_fragments
-from idtracker.domain.global_fragments import build_global_fragments, is_accumulable
+from idtracker.domain.global_fragments import build_global_fragments, first_global_fragment, is_accumulable
 
 from . import events as ev
 from .compute_background import background_image
@@ -76,7 +76,15 @@ class TrackSession:
             "version": package_version(), "width": video.width, "height": video.height,
             "frames_per_second": video.frames_per_second, "number_of_frames": video.number_of_frames,
             "tracking_intervals": [list(iv) for iv in intervals], "session_folder": str(store.folder),
+            **_UNSET_KEYS, "identities_labels": [str(i + 1) for i in range(max(settings.number_of_animals, 0))],
         }
+
+        def save(**updates: object) -> None:
+            """session.json as far as the session got (written at the start and after every stage)."""
+            info.update(updates, timers=clock.timers)
+            store.write_json("session.json", {**dump_settings(settings), **info})
+
+        save()
         self.events.publish(ev.SessionStarted(
             settings.session_name, str(store.folder), tuple(str(p) for p in settings.video_paths),
             video.number_of_frames, len(episodes), workers, dump_settings(settings)))
@@ -85,13 +93,16 @@ class TrackSession:
             t0 = time.perf_counter()
             spec = self._segmenter_spec(settings, video, intervals, store)
             segmented = self._segment(spec, episodes, workers)
-            self._check_segmentation(settings, segmented, video.number_of_frames, store, time.perf_counter() - t0)
+            error_frames = self._check_segmentation(settings, segmented, video.number_of_frames, store,
+                                                    time.perf_counter() - t0)
+        save(number_of_error_frames=error_frames)
 
         with clock.stage("Crossing detection") as stage:
             blobs, links = segmented.blobs, segmented.links
             crossings = self.crossings(settings, segmented, video.number_of_frames, workers, store.folder)
             individual, area_model, body_length = crossings.individual, crossings.area_model, crossings.body_length
         self.events.publish(crossings.event(stage["duration_s"]))
+        save(median_body_length=body_length, area_model={"median": area_model.median, "std": area_model.std})
 
         with clock.stage("Fragmentation") as stage:
             fragments = build_fragments(blobs.frame, links, individual)
@@ -103,12 +114,18 @@ class TrackSession:
         self.events.publish(ev.FragmentsBuilt(
             len(fragments), int(fragments.is_individual.sum()), int((~fragments.is_individual).sum()),
             len(global_fragments), sum(is_accumulable(g, fragments) for g in global_fragments), stage["duration_s"]))
+        accumulable = [g for g in global_fragments if is_accumulable(g, fragments)]
+        save(first_frame_first_global_fragment=first_global_fragment(accumulable, fragments).start if accumulable else None)
 
         with clock.stage("Tracking") as stage:
             ids = self._identify(settings, segmented, joined, global_fragments, body_length, workers, store.folder,
                                  crossings.images)
         self.events.publish(ev.IdentitiesAssigned(ids.method, ids.number_of_identities, ids.estimated_accuracy,
                                                   stage["duration_s"]))
+        save(number_of_identities=ids.number_of_identities, estimated_accuracy=ids.estimated_accuracy,
+             id_image_size=ids.image_size, resolution_reduction=ids.resolution_reduction,
+             ratio_accumulated_images=ids.ratio_accumulated, velocity_threshold=ids.velocity_threshold,
+             silhouette_score=ids.silhouette_score, fragment_connectivity=ids.fragment_connectivity)
 
         placed = {}
         if ids.method in ("contrastive", "accumulation", "without identities"):
@@ -127,14 +144,8 @@ class TrackSession:
         self.events.publish(ev.TrajectoriesWritten(tuple(settings.trajectories_formats), str(store.folder / "trajectories"),
                                                    data["fraction_identified"], stage["duration_s"]))
 
-        info.update(median_body_length=body_length, area_model={"median": area_model.median, "std": area_model.std},
-                    number_of_identities=n_ids, estimated_accuracy=ids.estimated_accuracy,
-                    id_image_size=ids.image_size, resolution_reduction=ids.resolution_reduction,
-                    ratio_accumulated_images=ids.ratio_accumulated, velocity_threshold=ids.velocity_threshold,
-                    silhouette_score=ids.silhouette_score, fragment_connectivity=ids.fragment_connectivity)
         clock.finish("Tracking session")
-        info.update(timers=clock.timers)
-        store.write_json("session.json", {**dump_settings(settings), **info})
+        save()
         removed = tuple(f for f in folders_to_remove(settings.data_policy) if store.remove(f))
         self.events.publish(ev.DataPolicyApplied(settings.data_policy, removed))
         return SessionResult(store.folder, files, n_ids, data["fraction_identified"], {})
@@ -179,7 +190,8 @@ class TrackSession:
         return stitch(results)
 
     def _check_segmentation(self, settings: Settings, segmented: SegmentedVideo, number_of_frames: int,
-                            store: SessionStore, duration: float) -> None:
+                            store: SessionStore, duration: float) -> int:
+        """Refuses unusable segmentations; returns the number of frames with more blobs than animals."""
         blobs = segmented.blobs
         if segmented.unreadable_frames:
             bad = sorted(segmented.unreadable_frames)
@@ -202,6 +214,7 @@ class TrackSession:
         if settings.check_segmentation and len(too_many):
             raise UserError(f"check_segmentation: {len(too_many)} frames have more blobs than animals "
                             f"({_short_list(too_many)}); adjust intensity_ths, area_ths or roi_list")
+        return len(too_many)
 
     def _identify(self, settings: Settings, segmented: SegmentedVideo, joined: JoinedFragments, global_fragments,
                   body_length: float, workers: int, folder: Path, images: np.ndarray | None) -> IdentityResult:
@@ -213,6 +226,12 @@ class TrackSession:
                                   "single animal")
         return self.identification(settings, segmented, joined.original, global_fragments, body_length, workers,
                                    folder, images, joined=joined)
+
+
+#: idtracker.ai's session.json keys for what this session does not set (no validation, no setup
+#: points, no calibration, no transfer yet), so readers of its files find them all.
+_UNSET_KEYS = {"identity_transfer_succeeded": False, "identities_groups": {}, "setup_points": {},
+               "length_calibrations": [], "last_validated": None}
 
 
 def _blob_arrays(segmented: SegmentedVideo, individual: np.ndarray, fragments: Fragments, identities: np.ndarray) -> dict:

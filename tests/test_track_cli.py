@@ -273,3 +273,16 @@ def test_a_truncated_video_is_an_error_naming_the_first_frame_that_cannot_be_dec
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "cannot be decoded" in err[0] and "tracking_intervals" in err[0], err
     assert not (tmp_path / "session_s" / "trajectories").exists()
+
+
+def test_session_json_is_written_at_the_start_and_kept_when_a_stage_fails(tmp_path, dots_video):
+    render_dots(dots_video)
+    assert _track(tmp_path, dots_video, "--intensity_ths", "0", "1") == 2  # no blobs: fails after detection starts
+    info = json.loads((tmp_path / "session_s" / "session.json").read_text())
+    assert info["number_of_frames"] == 60 and info["identities_labels"] == ["1", "2", "3"]
+    assert _track(tmp_path, dots_video) == 0
+    info = json.loads((tmp_path / "session_s" / "session.json").read_text())
+    for key in ("number_of_error_frames", "first_frame_first_global_fragment", "fragment_connectivity",
+                "identities_labels", "identities_groups", "identity_transfer_succeeded", "estimated_accuracy"):
+        assert key in info, key
+    assert info["number_of_error_frames"] == 0 and "Tracking session" in info["timers"]
