@@ -24,7 +24,7 @@ from idtracker.domain.coexistence import Coexistence
 from idtracker.domain.crossing_groups import CrossingGroup, conserved_identities, crossing_violations
 from idtracker.domain.fragment_pooling import pool_fragments
 from idtracker.domain.fragments import Fragments
-from idtracker.domain.motion_fusion import image_correlation_time
+from idtracker.domain.motion_fusion import image_correlation_time, motion_forced_identities
 from idtracker.domain.global_fragments import (
     MIN_IMAGES_TO_ACCUMULATE,
     GlobalFragment,
@@ -95,7 +95,8 @@ class Accumulation:
 
     def __call__(self, images: np.ndarray, image_fragment: np.ndarray, fragments: Fragments,
                  global_fragments: list[GlobalFragment], number_of_animals: int,
-                 crossings: Sequence[CrossingGroup] = ()) -> Identification:
+                 crossings: Sequence[CrossingGroup] = (),
+                 motion_ways: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]] = ()) -> Identification:
         """Identify every individual fragment.
 
         Args:
@@ -106,6 +107,8 @@ class Accumulation:
             number_of_animals: N.
             crossings: groups through which identities are conserved; after each step, the
                 labels they force are accepted too.
+            motion_ways: crossings motion could not join for sure, with its posteriors
+                (``motion_forced_identities``): the labels it passes on are accepted too.
         """
         rng = np.random.default_rng(self.seed)
         if STEP_IMAGES // number_of_animals < self.max_images_per_animal:
@@ -138,9 +141,12 @@ class Accumulation:
             single = certain_unique_fragments(evidence, votes, labels, long[labels[long] < 0], coexistence,
                                               MIN_IMAGES_TO_ACCUMULATE)
             labels[list(single)] = list(single.values())
-            forced = conserved_identities(list(crossings), labels, coexistence,
-                                          rejected_identities(evidence, votes.sum(1)))
+            rejected = rejected_identities(evidence, votes.sum(1))
+            forced = conserved_identities(list(crossings), labels, coexistence, rejected)
             labels[list(forced)] = list(forced.values())
+            moved = motion_forced_identities(motion_ways, labels, coexistence, rejected)
+            labels[list(moved)] = list(moved.values())
+            forced.update(moved)
             labelled = fragments.n_images[long][labels[long] >= 0].sum()
             ratio, gained = float(labelled / long_images), labelled - before
             self.events.publish(ev.AccumulationStepFinished(

@@ -29,7 +29,7 @@ from . import events as ev
 from .accumulation import Accumulation, Identification
 from .contrastive_step import ContrastiveResult, ContrastiveStep
 from .errors import UserError
-from .motion_fusion import fuse_motion_and_appearance, unit_labels
+from .motion_fusion import fuse_motion_and_appearance, motion_ways, unit_labels
 from .motion_joins import JoinedFragments
 from .ports import ContrastiveEncoder, EmbeddingClustering, EventSink, IdentificationImages, IdentityClassifier
 from .segmentation import SegmentedVideo
@@ -128,7 +128,8 @@ class IdentificationStage:
             classifier = self.make_classifier(size, n, settings)
             accumulation = Accumulation(classifier, self.events, settings.threshold_early_stop_accumulation,
                                         settings.maximal_images_per_animal)
-            result = accumulation(images[blobs], units.of_blob[blobs], units, unit_gfs, n, crossings=crossings)
+            result = accumulation(images[blobs], units.of_blob[blobs], units, unit_gfs, n, crossings=crossings,
+                                  motion_ways=() if joined is None else motion_ways(joined))
             classifier.save(session_folder / "accumulation", params)
         if joined is not None:
             result = fuse_motion_and_appearance(result, joined, units.of_blob[blobs], _first_fragments(unit_gfs, units),

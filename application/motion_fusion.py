@@ -80,6 +80,15 @@ def fuse_motion_and_appearance(identification: Identification, joined: JoinedFra
                           identification.ratio_accumulated)
 
 
+def motion_ways(joined: JoinedFragments) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Per crossing not every animal came through joined: the tracklets entering and leaving it
+    and the motion posterior of each way through (for ``Accumulation``'s motion_ways)."""
+    if joined.model is None or joined.ends is None:
+        return []
+    return [(before, after, join_posterior(join_log_likelihood(joined.model, joined.ends, entering, leaving)))
+            for entering, leaving, before, after in _open_ways(joined, joined.tracklet)]
+
+
 def _fused_probability(labels: np.ndarray, evidence: np.ndarray, units: np.ndarray, links: MotionLinks) -> np.ndarray:
     """Posterior of each unit's label from its tempered looks and its labelled neighbours' motion."""
     scores = evidence[units] + np.array([links.log_odds(int(u), labels, evidence.shape[1]) for u in units])

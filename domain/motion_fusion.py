@@ -12,8 +12,12 @@ same animal.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import attrs
 import numpy as np
+
+from .coexistence import Coexistence
 
 #: Lags (images) the autocorrelation is summed over at most; it stops earlier at the first lag
 #: whose correlation is no longer positive (the initial positive sequence estimator).
@@ -107,3 +111,42 @@ class MotionLinks:
             rest = max(1.0 - float(probability[known].sum()), 0.0)
             out += np.log(np.maximum(number_of_identities * mass + rest, 1e-12))
         return out
+
+
+#: Motion posterior a join needs for the identity of one side to be given to the other during
+#: accumulation (a label, not a join: the classifier may still reject it, and a wrong one is
+#: dropped by the rejection check of later steps).
+MIN_FORCING_PROBABILITY = 0.99
+
+
+def motion_forced_identities(ways: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]], labels: np.ndarray,
+                             coexistence: Coexistence, rejected: np.ndarray | None = None,
+                             min_probability: float = MIN_FORCING_PROBABILITY) -> dict[int, int]:
+    """Labels that motion gives through crossings it could not join for sure, repeated until
+    nothing changes (a named fragment can name the next).
+
+    Args:
+        ways: per crossing, (before, after, posterior): the fragments entering and leaving it that
+            were not joined, and the (k, k) motion posterior of each entering one leaving as each
+            leaving one.
+        labels: (F,) current labels, -1 unlabelled; not modified.
+        coexistence: an identity a coexisting labelled fragment holds is never given.
+        rejected: (F, N) bool, identities each fragment's own images rule out; never given.
+        min_probability: posterior a join needs to pass its identity on.
+    """
+    labels = labels.copy()
+    found: dict[int, int] = {}
+    changed = True
+    while changed:
+        changed = False
+        for before, after, posterior in ways:
+            for source, target, p in ((before, after, posterior), (after, before, posterior.T)):
+                for i, j in zip(*np.nonzero(p >= min_probability)):
+                    f, identity = int(target[j]), int(labels[source[i]])
+                    if identity < 0 or labels[f] >= 0 or np.any(labels[coexistence.neighbours(f)] == identity):
+                        continue
+                    if rejected is not None and rejected[f, identity]:
+                        continue
+                    labels[f] = found[f] = identity
+                    changed = True
+    return found
