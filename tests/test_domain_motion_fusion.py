@@ -62,3 +62,22 @@ def test_motion_links_name_a_look_alike_in_the_residual_assignment():
     links = MotionLinks.of(np.array([2, 0]), np.array([0, 2]), np.array([0, 1]), np.array([0.95, 0.95]), 3)
     assert assign_residual(labels, evidence, np.array([2]), coexistence)[2] == 2
     assert assign_residual(labels, evidence, np.array([2]), coexistence, links=links)[2] == 0
+
+
+def test_motion_passes_identities_on_through_crossings_it_is_sure_enough_of():
+    """Fragments 0, 1 (labelled 0, 1) enter a crossing; 2, 3 leave it; motion: 0 -> 3, 1 -> 2 at
+    0.995. Then 3 leaves into another crossing with 4 (labelled 2) and 5, 6 leave it at 0.6: too
+    doubtful to pass anything on."""
+    from idtracker.domain.motion_fusion import motion_forced_identities
+
+    start = np.array([0, 0, 10, 10, 0, 20, 20])
+    stop = np.array([10, 10, 30, 20, 20, 30, 30])
+    coexistence = Coexistence.of(start, stop, np.arange(7))
+    labels = np.array([0, 1, -1, -1, 2, -1, -1])
+    sure = np.array([[0.005, 0.995], [0.995, 0.005]])
+    doubtful = np.array([[0.6, 0.4], [0.4, 0.6]])
+    ways = [(np.array([0, 1]), np.array([2, 3]), sure), (np.array([3, 4]), np.array([5, 6]), doubtful)]
+    assert motion_forced_identities(ways, labels, coexistence) == {3: 0, 2: 1}
+    rejected = np.zeros((7, 3), bool)
+    rejected[2, 1] = True  # fragment 2's own images rule identity 1 out
+    assert motion_forced_identities(ways, labels, coexistence, rejected) == {3: 0}
