@@ -64,8 +64,9 @@ def _seeded(case: Case, seeds: tuple[int, ...] = (0, 1, 2)) -> list[Case]:
 #: Easy cases (painted, distinct animals) and the ones real recordings look like: look-alikes
 #: (distinctness 0: no markings, a few percent in size and shade), small animals (18 px bodies),
 #: MP4 compression with more sensor noise, blur with uneven light, short clips, a crowded tank (20 fish in 420 px, where all 20
-#: are rarely apart: no global fragment on some seeds). Each on three seeds; a long video (15,000 frames),
-#: 50 and 100 animals on one.
+#: are rarely apart: no global fragment on some seeds), small look-alikes (14 and 30 animals of 16-18 px,
+#: no markings, frequent touches: where appearance says little and motion must carry identities). Each
+#: on three seeds; a long video (15,000 frames), 50 and 100 animals on one.
 BASE_CASES = [
     Case("8_distinct", 8, 1000, 0.8),
     Case("8_subtle", 8, 1000, 0.2),
