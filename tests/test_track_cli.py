@@ -286,3 +286,18 @@ def test_session_json_is_written_at_the_start_and_kept_when_a_stage_fails(tmp_pa
                 "identities_labels", "identities_groups", "identity_transfer_succeeded", "estimated_accuracy"):
         assert key in info, key
     assert info["number_of_error_frames"] == 0 and "Tracking session" in info["timers"]
+
+
+def test_idtrackerai_background_takes_idtrackerai_options(tmp_path, dots_video, capsys):
+    """--n_frames, --output_path (suffix forced to .png) and --tracking_intervals, as idtracker.ai."""
+    from idtracker.entrypoints.background_cli import main as background_main
+
+    render_dots(dots_video)
+    assert background_main([str(dots_video), "--n_frames", "5", "--output_path", str(tmp_path / "bkg.jpg"),
+                            "--tracking_intervals", "[0,20]", "[40,60]"]) == 0
+    assert "median of 5 frames" in capsys.readouterr().out
+    assert (tmp_path / "bkg.png").exists() and not (tmp_path / "bkg.jpg").exists()
+    assert background_main([str(dots_video), "--tracking_intervals", "[0,999]", "-o", str(tmp_path / "b")]) == 2
+    assert "tracking_intervals: [0, 999] ends after the last frame" in capsys.readouterr().err
+    assert background_main([str(dots_video), "--n_frames", "0"]) == 2
+    assert "n_frames" in capsys.readouterr().err
