@@ -14,14 +14,15 @@ import time
 import numpy as np
 from idtracker.domain.coexistence import Coexistence
 from idtracker.domain.identity_assignment import assign_residual, identity_probability, reclaim_identities
-from idtracker.domain.motion import MAX_EXACT_GROUP, join_log_likelihood, join_posterior
+from idtracker.domain.motion import MAX_EXACT_GROUP, fragment_ends, join_log_likelihood, join_posterior
 from idtracker.domain.motion_fusion import (
     MotionLinks,
     appearance_log_odds,
     image_correlation_time,
     tempered_posteriors,
 )
-from idtracker.domain.tracklets import best_way, join_fragments, tracklet_groups
+from idtracker.domain.fragments import Fragments
+from idtracker.domain.tracklets import best_way, gap_candidates, join_fragments, tracklet_groups
 
 from . import events as ev
 from .accumulation import Identification
@@ -67,7 +68,7 @@ def fuse_motion_and_appearance(identification: Identification, joined: JoinedFra
     coexistence = Coexistence.of(units.start, units.stop, individual)
     labels = _without_clashes(labels, coexistence, sure)
     crossings = tracklet_groups(joined.groups, unit_of[joined.tracklet])
-    links = _motion_links(joined, unit_of, len(units))
+    links = _motion_links(joined, units, unit_of, len(units))
     labels = assign_residual(labels, evidence, individual, coexistence, crossings, links)
     labels = reclaim_identities(labels, evidence, individual, units.n_images, coexistence, sure)
     labels = assign_residual(labels, evidence, individual, coexistence, crossings, links)
@@ -95,8 +96,9 @@ def _fused_probability(labels: np.ndarray, evidence: np.ndarray, units: np.ndarr
     return identity_probability(labels[units], scores, np.arange(len(units)))
 
 
-def _motion_links(joined: JoinedFragments, unit_of: np.ndarray, units: int) -> MotionLinks:
-    """Soft links between units through the crossings they were not joined through, by motion alone."""
+def _motion_links(joined: JoinedFragments, unit_fragments: Fragments, unit_of: np.ndarray, units: int) -> MotionLinks:
+    """Soft links between units, by motion alone: through the crossings they were not joined
+    through, and across the gaps (``gap_candidates``) of units no crossing group holds."""
     fragment, neighbour, side, probability = [], [], [], []
     for entering, leaving, _, _ in _open_ways(joined, unit_of[joined.tracklet]):
         posterior = join_posterior(join_log_likelihood(joined.model, joined.ends, entering, leaving))
@@ -107,9 +109,22 @@ def _motion_links(joined: JoinedFragments, unit_of: np.ndarray, units: int) -> M
         neighbour += [after[cols], before[rows]]
         side += [np.ones(len(rows), np.int64), np.zeros(len(rows), np.int64)]
         probability += [posterior[rows, cols]] * 2
-    if not fragment:
-        empty = np.zeros(0, np.int64)
-        return MotionLinks.of(empty, empty, empty, np.zeros(0), units)
+    original, unit = joined.original, unit_of[joined.tracklet]
+    ends_here = np.zeros(units, bool)  # the unit's end is a crossing group's business already
+    starts_here = np.zeros(units, bool)
+    for group in joined.groups:
+        last = group.entering[original.stop[group.entering] == unit_fragments.stop[unit[group.entering]]]
+        first = group.leaving[original.start[group.leaving] == unit_fragments.start[unit[group.leaving]]]
+        ends_here[unit[last]] = True
+        starts_here[unit[first]] = True
+    ends = fragment_ends(unit_fragments, joined.blobs.centroid, joined.blobs.area)
+    pairs, _, posterior = gap_candidates(unit_fragments, joined.model, ends, joined.max_gap)
+    keep = ~ends_here[pairs[:, 0]] & ~starts_here[pairs[:, 1]]
+    pairs, posterior = pairs[keep], posterior[keep]
+    fragment += [pairs[:, 0], pairs[:, 1]]
+    neighbour += [pairs[:, 1], pairs[:, 0]]
+    side += [np.ones(len(pairs), np.int64), np.zeros(len(pairs), np.int64)]
+    probability += [posterior] * 2
     return MotionLinks.of(np.concatenate(fragment), np.concatenate(neighbour), np.concatenate(side),
                           np.concatenate(probability), units)
 

@@ -10,6 +10,7 @@ import time
 
 import attrs
 import numpy as np
+from idtracker.domain.blobs import BlobTable
 from idtracker.domain.crossing_groups import CrossingGroup, crossing_groups
 from idtracker.domain.fragments import Fragments
 from idtracker.domain.motion import FragmentEnds, MotionModel, calibrated, fragment_ends, learn_motion
@@ -38,6 +39,8 @@ class JoinedFragments:
         groups: the crossing groups in original fragment ids.
         model: this video's motion, calibrated on its crossings (None: not learnt).
         ends: the original fragments' motion at their ends (None with no model).
+        blobs: the blobs the fragments are made of.
+        max_gap: frames a gap may last (``_longest_hiding``).
     """
 
     fragments: Fragments
@@ -47,6 +50,8 @@ class JoinedFragments:
     groups: list[CrossingGroup]
     model: MotionModel | None = None
     ends: FragmentEnds | None = None
+    blobs: BlobTable | None = None
+    max_gap: int = 2
 
 
 def join_by_motion(fragments: Fragments, segmented: SegmentedVideo, events: EventSink,
@@ -67,14 +72,15 @@ def join_by_motion(fragments: Fragments, segmented: SegmentedVideo, events: Even
     model = calibrated(model, ends, likely[:, 0], likely[:, 1])
     crossing_pairs, _ = sure_joins(groups, model, ends, min_probability)
     joined, tracklet = join_fragments(fragments, crossing_pairs)
-    gap_pairs, _ = gap_joins(joined, model, fragment_ends(joined, blobs.centroid, blobs.area),
-                             _longest_hiding(fragments), min_probability)
+    max_gap = _longest_hiding(fragments)
+    gap_pairs, _ = gap_joins(joined, model, fragment_ends(joined, blobs.centroid, blobs.area), max_gap, min_probability)
     joined, second = join_fragments(joined, gap_pairs)
     tracklet = second[tracklet]
     events.publish(ev.FragmentsJoinedByMotion(len(groups), len(crossing_pairs), len(gap_pairs),
                                               int(joined.is_individual.sum()), min_probability, True,
                                               time.perf_counter() - t0))
-    return JoinedFragments(joined, tracklet_groups(groups, tracklet), tracklet, fragments, groups, model, ends)
+    return JoinedFragments(joined, tracklet_groups(groups, tracklet), tracklet, fragments, groups, model, ends, blobs,
+                           max_gap)
 
 
 def _longest_hiding(fragments: Fragments) -> int:

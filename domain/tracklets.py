@@ -58,22 +58,20 @@ def sure_joins(groups: Sequence[CrossingGroup], model: MotionModel, ends: Fragme
     return np.array(pairs, np.int64).reshape(-1, 2), np.array(probability)
 
 
-def gap_joins(fragments: Fragments, model: MotionModel, ends: FragmentEnds, max_gap: int,
-              min_probability: float) -> tuple[np.ndarray, np.ndarray]:
-    """(k, 2) (ending, starting) fragment pairs joined across gaps no crossing bookkeeping covers
-    (an animal lost for a few frames, or hidden in a crossing where not as many left as entered),
-    and (k,) their posteriors.
+def gap_candidates(fragments: Fragments, model: MotionModel, ends: FragmentEnds,
+                   max_gap: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Ways across gaps no crossing bookkeeping covers (an animal lost for a few frames, or hidden
+    in a crossing where not as many left as entered): (k, 2) (ending, starting) fragment pairs, (k,)
+    their motion log-odds against an unrelated animal and (k,) their posteriors.
 
     Every individual fragment that ends before the video does may continue as one that starts at
-    most ``max_gap`` frames later, or as none of them; each candidate is weighed by its motion
-    log-odds against an unrelated animal. A pair's posterior is the smaller of its share among
-    the ending fragment's options and among the starting fragment's; pairs are taken surest
-    first, each fragment once, when their posterior reaches ``min_probability`` and their odds
-    favour the join (``min_probability`` 0: the most likely joins, for tracking without identities).
+    most ``max_gap`` frames later, or as none of them. A pair's posterior is the smaller of its
+    share among the ending fragment's options and among the starting fragment's.
     """
     individual = np.flatnonzero(fragments.is_individual)
+    empty = np.zeros((0, 2), np.int64), np.zeros(0), np.zeros(0)
     if len(individual) == 0:
-        return np.zeros((0, 2), np.int64), np.zeros(0)
+        return empty
     first, last = fragments.start[individual].min(), fragments.stop[individual].max() - 1
     ending = individual[ends.last_frame[individual] < last]
     starting = individual[ends.first_frame[individual] > first]
@@ -85,7 +83,7 @@ def gap_joins(fragments: Fragments, model: MotionModel, ends: FragmentEnds, max_
         hi = np.searchsorted(start_frames, ends.last_frame[e] + max_gap, side="right")
         pairs += [(e, s) for s in starting[lo:hi]]
     if not pairs:
-        return np.zeros((0, 2), np.int64), np.zeros(0)
+        return empty
     pairs = np.array(pairs, np.int64)
     odds = (pair_log_likelihood(model, ends, pairs[:, 0], pairs[:, 1])
             - unrelated_log_likelihood(model, ends, pairs[:, 0], pairs[:, 1]))
@@ -93,6 +91,16 @@ def gap_joins(fragments: Fragments, model: MotionModel, ends: FragmentEnds, max_
     by_end = np.bincount(pairs[:, 0], weight, minlength=len(fragments))
     by_start = np.bincount(pairs[:, 1], weight, minlength=len(fragments))
     posterior = np.minimum(weight / (1 + by_end[pairs[:, 0]]), weight / (1 + by_start[pairs[:, 1]]))
+    return pairs, odds, posterior
+
+
+def gap_joins(fragments: Fragments, model: MotionModel, ends: FragmentEnds, max_gap: int,
+              min_probability: float) -> tuple[np.ndarray, np.ndarray]:
+    """(k, 2) (ending, starting) fragment pairs joined across gaps (``gap_candidates``), and (k,)
+    their posteriors: taken surest first, each fragment once, when their posterior reaches
+    ``min_probability`` and their odds favour the join (``min_probability`` 0: the most likely
+    joins, for tracking without identities)."""
+    pairs, odds, posterior = gap_candidates(fragments, model, ends, max_gap)
     used_end, used_start = np.zeros(len(fragments), bool), np.zeros(len(fragments), bool)
     chosen = []
     for k in np.argsort(-odds, kind="stable"):
