@@ -107,3 +107,28 @@ def test_sure_joins_make_tracklets_that_keep_their_blobs_in_frame_order():
         assert joined.start[t] == frame[blobs[0]] and joined.stop[t] == frame[blobs[-1]] + 1
     assert np.all(np.diff(joined.start) >= 0)
     assert tracklet_groups(groups, tracklet) == []  # both came through joined: nothing left to conserve
+
+
+def test_an_animal_lost_for_a_few_frames_is_joined_across_the_gap():
+    """Animal 0 is not segmented for frames 58-61 and reappears where its motion leads; animal 1
+    swims far away throughout. The gap's only likely way is animal 0's own."""
+    from idtracker.domain.tracklets import gap_candidates, gap_joins
+
+    rng = np.random.default_rng(5)
+    t = np.arange(FRAMES)
+    paths = [np.column_stack([50 + 3.0 * t, 100 + 0.5 * t]), np.column_stack([400 - 2.0 * t, 500 - 1.0 * t])]
+    rows = [(k, a) for k in range(FRAMES) for a in (0, 1) if not (a == 0 and 58 <= k < 62)]
+    frame = np.array([k for k, _ in rows])
+    animal = np.array([a for _, a in rows])
+    centroid = np.array([paths[a][k] for k, a in rows]) + rng.normal(0, 0.3, (len(rows), 2))
+    area = np.where(animal == 0, 100.0, 104.0) * rng.uniform(0.97, 1.03, len(rows))
+    index = {row: i for i, row in enumerate(rows)}
+    links = np.array([(index[(k, a)], index[(k + 1, a)]) for k, a in rows if (k + 1, a) in index], np.int64)
+    fragments = build_fragments(frame, links, np.ones(len(frame), bool))
+    model = learn_motion(fragments, centroid, area)
+    ends = fragment_ends(fragments, centroid, area)
+    pairs, odds, posterior = gap_candidates(fragments, model, ends, 10)
+    assert len(pairs) == 1 and odds[0] > 0 and posterior[0] > 0.99
+    joins, _ = gap_joins(fragments, model, ends, 10, 0.99)
+    joined, _ = join_fragments(fragments, joins)
+    assert joined.is_individual.sum() == 2  # one tracklet per animal
