@@ -271,8 +271,10 @@ def test_same_input_gives_same_labels(scene):
 
 @needs_shared
 @pytest.mark.slow
-def test_test_a_with_contrastive_agrees_with_idtrackerai(tmp_path):
+def test_test_a_with_contrastive_agrees_with_idtrackerai(tmp_path, monkeypatch):
     from idtracker.entrypoints.cli import main
+
+    monkeypatch.chdir(tmp_path)  # its idtrackerai.log goes there, not into the repository
 
     assert main(["--load", str(SHARED / "data" / "test_A.toml"), "--track", "--output_dir", str(tmp_path)]) == 0
     spec = importlib.util.spec_from_file_location("score", SHARED / "tools" / "score.py")
