@@ -220,7 +220,8 @@ class TrackSession:
                   body_length: float, workers: int, folder: Path, images: np.ndarray | None) -> IdentityResult:
         if settings.track_wo_identities:
             identities, n_slots = identities_without_identification(joined.fragments)
-            return IdentityResult(identities, None, n_slots, 1.0, None, None, None, "without identities")
+            # No identities are claimed, so no accuracy is promised.
+            return IdentityResult(identities, None, n_slots, None, None, None, None, "without identities")
         if settings.number_of_animals == 1:
             return IdentityResult(identities_single_animal(len(segmented.blobs)), None, 1, 1.0, None, None, None,
                                   "single animal")
