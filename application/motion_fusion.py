@@ -3,8 +3,9 @@
 Where a crossing's ways through were too doubtful for motion alone, the trained classifier's
 looks (counted in independent looks, ``domain.motion_fusion``) are added to motion's evidence.
 Tracklets joined that way are decided together: their evidence summed, the label they agree on
-kept (the first global fragment's always), and the rest assigned again, surest first, with
-identities conserved through the remaining crossings.
+kept (the first global fragment's always) where the images are sure of it, and the rest assigned
+again, surest first, from appearance and what motion says, with identities conserved through the
+remaining crossings.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import time
 
 import numpy as np
 from idtracker.domain.coexistence import Coexistence
+from idtracker.domain.fragments import Fragments
 from idtracker.domain.identity_assignment import assign_residual, identity_probability, reclaim_identities
 from idtracker.domain.motion import MAX_EXACT_GROUP, fragment_ends, join_log_likelihood, join_posterior
 from idtracker.domain.motion_fusion import (
@@ -21,7 +23,6 @@ from idtracker.domain.motion_fusion import (
     image_correlation_time,
     tempered_posteriors,
 )
-from idtracker.domain.fragments import Fragments
 from idtracker.domain.tracklets import best_way, gap_candidates, join_fragments, tracklet_groups
 
 from . import events as ev
@@ -31,7 +32,8 @@ from .ports import EventSink
 
 
 #: Tempered posterior (in independent looks) an identification label needs to be kept as it is;
-#: weaker ones are decided again with motion.
+#: weaker ones are decided again with motion. The warning's bar (0.99); on 14_small_lookalike the
+#: labels it kept (4,464 of 6,556 images) were all right, the wrong ones all fell below it.
 KEEP_LABEL_POSTERIOR = 0.99
 
 
