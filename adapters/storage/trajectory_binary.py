@@ -1,6 +1,7 @@
 """The binary trajectories files (npy, pickle, h5): exact, every value as written.
 
-npy and pickle hold the dict itself (loading them unpickles, so only open files you trust). The
+npy and pickle hold the dict itself, unpickled by ``safe_unpickle`` (a file that names any other
+callable is refused before anything runs, so files from elsewhere are safe to open). The
 h5 layout is idtracker.ai's: scalars, strings and lists of strings as root attributes,
 ``trajectories`` and ``id_probabilities`` as gzip datasets, ``areas``, ``setup_points`` and
 ``identities_groups`` as groups of datasets; ``length_unit`` is -1 when unknown and other
@@ -16,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from .atomic_file import atomic_target
+from .safe_unpickle import load_npy, load_pickle
 
 H5_DATASETS = ("trajectories", "id_probabilities")
 H5_GROUPS = ("areas", "setup_points", "identities_groups")
@@ -36,10 +38,11 @@ def read_npy(path: Path) -> dict[str, Any]:
     """The dict saved by :func:`write_npy` (or idtracker.ai).
 
     Raises:
-        ValueError: the file holds a plain array, not a trajectories dict.
+        ValueError: the file holds a plain array, not a trajectories dict (``RefusedPickle`` when
+            it names a callable no trajectories file holds).
     """
-    holder = np.load(path, allow_pickle=True)
-    if holder.dtype != object or holder.ndim != 0 or not isinstance(holder.item(), dict):
+    holder = load_npy(path)
+    if not isinstance(holder, np.ndarray) or holder.dtype != object or holder.ndim != 0 or not isinstance(holder.item(), dict):
         raise ValueError("the .npy file holds no trajectories dict")
     return holder.item()
 
@@ -51,8 +54,9 @@ def write_pickle(data: dict[str, Any], path: Path) -> list[Path]:
 
 
 def read_pickle(path: Path) -> dict[str, Any]:
+    """The dict saved by :func:`write_pickle` (or idtracker.ai), unpickled with ``load_pickle``."""
     with open(path, "rb") as file:
-        data = pickle.load(file)
+        data = load_pickle(file)
     if not isinstance(data, dict):
         raise ValueError("the .pickle file holds no trajectories dict")
     return data
