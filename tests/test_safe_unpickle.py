@@ -92,3 +92,32 @@ def test_genuine_idtrackerai_trajectories_load_unchanged(tmp_path):
     np.testing.assert_array_equal(ours["trajectories"], original["trajectories"])
     for fmt in ("h5", "npy", "pickle", "csv", "csv_tidy", "parquet"):
         write_trajectories(ours, tmp_path / fmt, [fmt])
+
+
+def test_a_malformed_or_oversized_attributes_file_is_one_line(tmp_path):
+    from idtracker.adapters.storage import trajectory_tables
+    from idtracker.application.errors import UserError
+
+    data = read_npy(_genuine_like(tmp_path / "source.npy"))
+    write_trajectories(data, tmp_path, ["csv"])
+    attributes = tmp_path / "trajectories_csv" / "attributes.json"
+    attributes.write_text("[1, 2")
+    with pytest.raises(UserError, match="not a readable trajectories file") as error:
+        read_trajectories(tmp_path / "trajectories_csv")
+    assert "\n" not in str(error.value)
+    attributes.write_text("[]")
+    with pytest.raises(UserError, match="holds no attributes object"):
+        read_trajectories(tmp_path / "trajectories_csv")
+    attributes.write_text(" " * (trajectory_tables.MAX_ATTRIBUTES_BYTES + 1))
+    with pytest.raises(UserError, match="attributes files are under"):
+        read_trajectories(tmp_path / "trajectories_csv")
+
+
+def _genuine_like(path: Path) -> Path:
+    """A complete trajectories file as this package writes it (all of idtracker.ai's keys)."""
+    from idtracker.domain.trajectory_record import trajectories_dict
+
+    record = trajectories_dict(trajectories=np.zeros((4, 2, 2)), version="6.0.14", height=100, width=100,
+                               video_paths=["a.avi"], frames_per_second=25.0, body_length=40.0)
+    write_npy(record, path)
+    return path

@@ -22,6 +22,9 @@ from .atomic_file import atomic_target
 from .trajectory_attributes import attributes_json
 
 TIDY_ATTRIBUTES = "attributes_tidy.json"
+#: Attribute files hold a few scalars and lists (idtracker.ai's are under 10 kB); larger ones are
+#: refused rather than parsed into memory.
+MAX_ATTRIBUTES_BYTES = 16 * 1024 * 1024
 TIDY_COLUMNS = ("frame", "time", "individual", "x", "y", "probability")
 TIDY_FORMATS = ("%d", "%.3f", "%d", "%.3f", "%.3f", "%.3e")
 PARQUET_ATTRIBUTES_KEY = b"idtrackerai_attributes"
@@ -58,7 +61,7 @@ def read_csv_folder(folder: Path) -> dict[str, Any]:
     positions = pd.read_csv(folder / "trajectories.csv").drop(columns="time").to_numpy(np.float64)
     probabilities = pd.read_csv(folder / "id_probabilities.csv").drop(columns="time").to_numpy(np.float64)
     areas = pd.read_csv(folder / "areas.csv", skipinitialspace=True)
-    data = json.loads((folder / "attributes.json").read_text())
+    data = _attributes(folder / "attributes.json")
     return data | {
         "trajectories": positions.reshape(len(positions), -1, 2),
         "id_probabilities": probabilities,
@@ -80,7 +83,7 @@ def read_tidy_csv(path: Path) -> dict[str, Any]:
     import pandas as pd
 
     table = pd.read_csv(path)
-    attributes = json.loads(path.with_name(TIDY_ATTRIBUTES).read_text())
+    attributes = _attributes(path.with_name(TIDY_ATTRIBUTES))
     return attributes | _from_long_columns({name: table[name].to_numpy() for name in TIDY_COLUMNS}, attributes)
 
 
@@ -147,3 +150,18 @@ def _write_text(path: Path, text: str) -> Path:
     with atomic_target(path) as tmp:
         tmp.write_text(text)
     return path
+
+
+def _attributes(path: Path) -> dict[str, Any]:
+    """The attributes JSON beside a table, as data only.
+
+    Raises:
+        ValueError: the file is larger than ``MAX_ATTRIBUTES_BYTES``, not JSON, or not an object.
+    """
+    size = path.stat().st_size
+    if size > MAX_ATTRIBUTES_BYTES:
+        raise ValueError(f"{path.name} is {size} bytes; attributes files are under {MAX_ATTRIBUTES_BYTES} bytes")
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError(f"{path.name} holds no attributes object")
+    return data
