@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from idtracker.domain.id_image_geometry import MIN_ID_IMAGE_SIZE
 from idtracker.domain.roi import Roi, RoiSyntaxError, parse_roi_list
 
 from .errors import UserError
@@ -46,8 +47,9 @@ def _check_counts(settings: Settings) -> None:
     _at_least("number_of_animals", settings.number_of_animals, 0)
     for name in _POSITIVE_COUNTS:
         _at_least(name, getattr(settings, name), 1)
-    if settings.id_image_size is not None:
-        _at_least("id_image_size", settings.id_image_size, 2)
+    if settings.id_image_size is not None and settings.id_image_size < MIN_ID_IMAGE_SIZE:
+        raise UserError(f"id_image_size: {settings.id_image_size} is too small; it must be an integer >= "
+                        f"{MIN_ID_IMAGE_SIZE} (the identification networks halve the image three times)")
 
 
 def _at_least(name: str, value: int, minimum: int) -> None:

@@ -76,6 +76,9 @@ def test_id_image_side_fits_the_body_on_the_diagonal():
     assert id_image_geometry(150.0, None, None) == (80, 0.75)
     assert id_image_geometry(57.43, 30, None) == (30, 0.71)
     assert id_image_geometry(57.43, None, 0.5) == (22, 0.5)
+    # Animals too small for the networks (or reduced too far) get the smallest side they take.
+    assert id_image_geometry(6.0, None, None) == (8, 1.0)
+    assert id_image_geometry(57.43, None, 0.1) == (8, 0.1)
 
 
 def _three_animals(image_probs: dict[int, list[list[float]]]):

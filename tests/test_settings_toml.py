@@ -213,6 +213,7 @@ def test_wrong_type_names_parameter_value_and_expected_type(params, expected):
     ({"contrastive_patience": 0}, "contrastive_patience: 0"),
     ({"maximal_images_per_animal": 0}, "maximal_images_per_animal: 0"),
     ({"id_image_size": 1}, "id_image_size: 1 is too small"),
+    ({"id_image_size": 7}, "id_image_size: 7 is too small; it must be an integer >= 8"),
     ({"intensity_ths": [0, 300]}, "intensity_ths: [0.0, 300.0] is invalid; give [low, high] with 0 <= low <= high <= 255"),
     ({"intensity_ths": [150, 100]}, "intensity_ths: [150.0, 100.0] is invalid"),
     ({"area_ths": [100, 50]}, "area_ths: [100.0, 50.0] is invalid"),
