@@ -60,8 +60,8 @@ def _explained_frames(areas: np.ndarray, blob_frame: np.ndarray, blobs_in_frame:
 def _chain_ends(blob_frame: np.ndarray, links: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(first, last): per blob, the first and last blob of its chain of one-to-one links."""
     chains = build_fragments(blob_frame, links, np.ones(len(blob_frame), bool))
-    first = chains.blob_order[chains.offsets[:-1]][chains.of_blob]
-    last = chains.blob_order[chains.offsets[1:] - 1][chains.of_blob]
+    first = chains.first_blobs[chains.of_blob]
+    last = chains.last_blobs[chains.of_blob]
     return first, last
 
 

@@ -41,6 +41,16 @@ class Fragments:
         """(F,) number of blobs (identification images) in each fragment."""
         return np.diff(self.offsets)
 
+    @property
+    def first_blobs(self) -> np.ndarray:
+        """(F,) the first blob of each fragment."""
+        return self.blob_order[self.offsets[:-1]]
+
+    @property
+    def last_blobs(self) -> np.ndarray:
+        """(F,) the last blob of each fragment."""
+        return self.blob_order[self.offsets[1:] - 1]
+
     def blobs(self, fragment: int) -> np.ndarray:
         """Blob indices of one fragment, in frame order."""
         return self.blob_order[self.offsets[fragment]:self.offsets[fragment + 1]]

@@ -22,8 +22,8 @@ EVIDENCE_MARGIN = 3.0
 
 def fragment_ends(fragments: Fragments, centroid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(F, 2) first and (F, 2) last position of each fragment."""
-    first = centroid[fragments.blob_order[fragments.offsets[:-1]]]
-    last = centroid[fragments.blob_order[fragments.offsets[1:] - 1]]
+    first = centroid[fragments.first_blobs]
+    last = centroid[fragments.last_blobs]
     return first, last
 
 

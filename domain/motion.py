@@ -90,7 +90,7 @@ class FragmentEnds:
         first_position, last_position: (F, 2) centroids of the first and last blob.
         first_velocity, last_velocity: (F, 2) px/frame over the first and last frames.
         first_log_area, last_log_area: (F,) mean log-area of the first and last blobs.
-        first_count, last_count: (F,) blobs those means are over.
+        area_count: (F,) blobs each of those means is over (the same at both ends).
         first_frame, last_frame: (F,) frames of the first and last blob.
     """
 
@@ -100,8 +100,7 @@ class FragmentEnds:
     last_velocity: np.ndarray
     first_log_area: np.ndarray
     last_log_area: np.ndarray
-    first_count: np.ndarray
-    last_count: np.ndarray
+    area_count: np.ndarray
     first_frame: np.ndarray
     last_frame: np.ndarray
 
@@ -120,7 +119,7 @@ def fragment_ends(fragments: Fragments, centroid: np.ndarray, area: np.ndarray) 
     count = np.minimum(AREA_WINDOW, hi - lo + 1)
     first_area = (cumulative[lo + count] - cumulative[lo]) / np.maximum(count, 1)
     last_area = (cumulative[hi + 1] - cumulative[hi + 1 - count]) / np.maximum(count, 1)
-    return FragmentEnds(position[lo], position[hi], first_velocity, last_velocity, first_area, last_area, count, count,
+    return FragmentEnds(position[lo], position[hi], first_velocity, last_velocity, first_area, last_area, count,
                         fragments.start, fragments.stop - 1)
 
 
@@ -219,7 +218,7 @@ def pair_log_likelihood(model: MotionModel, ends: FragmentEnds, before: np.ndarr
     position, turn, both = _residuals(model, ends, before, after)
     total = (_t_logpdf(position[0], position[1] * model.position_inflation)
              + np.where(both, _t_logpdf(turn[0], turn[1] * model.turning_inflation), 0.0))
-    size_var = (model.area_blob ** 2 * (1 / ends.last_count[before] + 1 / ends.first_count[after])
+    size_var = (model.area_blob ** 2 * (1 / ends.area_count[before] + 1 / ends.area_count[after])
                 + model.area_drift ** 2)
     size = ends.first_log_area[after] - ends.last_log_area[before]
     total = total - 0.5 * size ** 2 / size_var - 0.5 * np.log(2 * math.pi * size_var)
@@ -266,7 +265,7 @@ def unrelated_log_likelihood(model: MotionModel, ends: FragmentEnds, before: np.
     velocity = _t_logpdf(np.where(both[..., None], v_out - v_in, 0),
                          np.full(both.shape, math.sqrt(2) * model.velocity_spread))
     size_var = 2 * model.size_spread ** 2 + model.area_blob ** 2 * (
-        1 / ends.last_count[before] + 1 / ends.first_count[after])
+        1 / ends.area_count[before] + 1 / ends.area_count[after])
     size = ends.first_log_area[after] - ends.last_log_area[before]
     return (-math.log(model.arena_area) + np.where(both, velocity, 0.0)
             - 0.5 * size ** 2 / size_var - 0.5 * np.log(2 * math.pi * size_var))
