@@ -3,3 +3,8 @@
 
 class UserError(Exception):
     """A mistake in the input (parameter, file, value); the message names it and what is valid."""
+
+
+class ModelUnusable(Exception):
+    """A previous session's model that cannot be used (missing, of another network, or a file that
+    needs more than weights to load); the session warns with this one line and goes on without it."""

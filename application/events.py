@@ -306,3 +306,39 @@ class ContrastiveStepFinished(Event):
     silhouette_score: float
     ratio_accumulated_images: float
     duration_s: float
+
+
+@attrs.frozen
+class KnowledgeTransferLoaded(Event):
+    """A previous session's model (``kind`` contrastive or cnn, at ``source``) will start training and
+    name the identities; its identification image geometry is this session's."""
+
+    source: str
+    kind: str
+    number_of_identities: int
+    id_image_size: int
+    resolution_reduction: float
+
+
+@attrs.frozen
+class ModelWarmStarted(Event):
+    """A network (contrastive encoder or identity CNN) starts from the transferred weights."""
+
+    network: str
+    source: str
+
+
+@attrs.frozen
+class IdentitiesTransferred(Event):
+    """How this session's identities match the previous session's: ``agreement`` per identity (share
+    of its images the previous model gives to its match), ``quality`` the weakest; identities are
+    renamed only when ``succeeded`` (every match by a majority)."""
+
+    succeeded: bool
+    quality: float
+    match: tuple[int, ...]
+    agreement: tuple[float, ...]
+
+    @property
+    def level(self) -> str:
+        return "info" if self.succeeded else "warning"

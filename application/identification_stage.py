@@ -29,9 +29,17 @@ from . import events as ev
 from .accumulation import Accumulation, Identification
 from .contrastive_step import ContrastiveResult, ContrastiveStep
 from .errors import UserError
+from .knowledge_transfer import TransferOutcome, transfer_identities
 from .motion_fusion import fuse_motion_and_appearance, motion_ways, unit_labels
 from .motion_joins import JoinedFragments
-from .ports import ContrastiveEncoder, EmbeddingClustering, EventSink, IdentificationImages, IdentityClassifier
+from .ports import (
+    ContrastiveEncoder,
+    EmbeddingClustering,
+    EventSink,
+    IdentificationImages,
+    IdentityClassifier,
+    TransferModel,
+)
 from .segmentation import SegmentedVideo
 from .session_setup import package_version
 from .settings import Settings
@@ -62,6 +70,7 @@ class IdentityResult:
     velocity_threshold: float | None = None
     silhouette_score: float | None = None
     fragment_connectivity: float | None = None
+    transfer: TransferOutcome | None = None
 
 
 @attrs.define
@@ -77,13 +86,15 @@ class IdentificationStage:
     def __call__(self, settings: Settings, segmented: SegmentedVideo, fragments: Fragments,
                  global_fragments: list[GlobalFragment], body_length: float, workers: int,
                  session_folder: Path, images: np.ndarray | None = None,
-                 joined: JoinedFragments | None = None) -> IdentityResult:
+                 joined: JoinedFragments | None = None, transfer: TransferModel | None = None) -> IdentityResult:
         """Identities of every blob; ``images`` are reused when an earlier stage already built them.
 
         The contrastive step learns from and is judged on ``fragments`` (as segmented). With
         ``joined`` (tracklets of these fragments, joined by motion), accumulation and everything
         after decide on its tracklets, its crossings are conserved, and motion and appearance are
-        fused at the end; without, on the fragments and the crossings found from the links."""
+        fused at the end; without, on the fragments and the crossings found from the links. With
+        ``transfer`` (a previous session's model), training starts from its weights where the
+        network is the same, and the identities take its names when they match by majority."""
         n = settings.number_of_animals
         connectivity = fragment_connectivity(fragments, n)
         global_fragments = self._global_fragments_or_partial(global_fragments, fragments, n, connectivity)
@@ -103,6 +114,7 @@ class IdentificationStage:
             self.events.publish(ev.ContrastiveSkipped(reachable, settings.contrastive_min_accumulation))
         elif not settings.disable_contrastive:
             encoder = self.make_encoder(settings)
+            self._warm_start(encoder, "contrastive encoder", transfer)
             if encoder.batch_pairs != settings.contrastive_batchsize:
                 self.events.publish(ev.ContrastiveBatchReduced(settings.contrastive_batchsize, encoder.batch_pairs,
                                                                encoder.device_name))
@@ -126,6 +138,7 @@ class IdentificationStage:
                 result = _on_tracklets(result, joined, _first_fragments(global_fragments, fragments))
         else:
             classifier = self.make_classifier(size, n, settings)
+            self._warm_start(classifier, "identity CNN", transfer)
             accumulation = Accumulation(classifier, self.events, settings.threshold_early_stop_accumulation,
                                         settings.maximal_images_per_animal)
             result = accumulation(images[blobs], units.of_blob[blobs], units, unit_gfs, n, crossings=crossings,
@@ -150,8 +163,17 @@ class IdentificationStage:
         estimated = _estimated_accuracy(units, result.fragment_probability)
         if estimated < WARN_BELOW_ESTIMATED_ACCURACY:
             self.events.publish(ev.LowEstimatedAccuracy(estimated, method, _advice(size)))
+        outcome = None
+        if transfer is not None:
+            identities, outcome = transfer_identities(identities, images, blobs, n, transfer, self.events)
         return IdentityResult(identities, probabilities, n, estimated, size, scale, result.ratio_accumulated, method, limit,
-                              None if contrastive is None else contrastive.silhouette_score, connectivity)
+                              None if contrastive is None else contrastive.silhouette_score, connectivity, outcome)
+
+    def _warm_start(self, network: ContrastiveEncoder | IdentityClassifier, name: str,
+                    transfer: TransferModel | None) -> None:
+        """Start ``network`` from the transferred weights when they fit it, and say so."""
+        if transfer is not None and network.warm_start(transfer):
+            self.events.publish(ev.ModelWarmStarted(name, str(transfer.source)))
 
     def _global_fragments_or_partial(self, global_fragments: list[GlobalFragment], fragments: Fragments, n: int,
                                      connectivity: float, warn: bool = True) -> list[GlobalFragment]:

@@ -106,6 +106,10 @@ class IdentityClassifier(Protocol):
         """Write the weights and ``model_params.json`` (``params`` plus the model name) atomically."""
         ...
 
+    def warm_start(self, model: TransferModel) -> bool:
+        """Start from ``model``'s weights when it is this network with as many classes; else False."""
+        ...
+
 
 class IdentificationImages(Protocol):
     """Builds the identification image of every blob from the segmentation's crops."""
@@ -142,10 +146,29 @@ class ContrastiveEncoder(Protocol):
 
     def snapshot(self) -> object: ...
 
+    def warm_start(self, model: TransferModel) -> bool:
+        """Start from ``model``'s weights when it is a contrastive encoder like this one; else False."""
+        ...
+
     def restore(self, snapshot: object) -> None: ...
 
     def save(self, folder: Path, centres: np.ndarray, params: dict) -> Path:
         """Write the weights, the (N, D) cluster centres and ``model_params.json`` into folder."""
+        ...
+
+
+class TransferModel(Protocol):
+    """A previous session's final identification model (knowledge transfer, idmatcher.ai), read as data only."""
+
+    #: "contrastive" or "cnn"; the identities it knows; the identification images it was trained on.
+    kind: str
+    source: Path
+    n_classes: int
+    image_size: int
+    resolution_reduction: float
+
+    def log_proba(self, images: np.ndarray) -> np.ndarray:
+        """(n, n_classes) log-probabilities of its identities for uint8 (n, S, S) images."""
         ...
 
 

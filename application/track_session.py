@@ -24,8 +24,9 @@ from .data_policy import folders_to_remove
 from .errors import UserError
 from .identification_stage import IdentificationStage, IdentityResult
 from .identities import identities_single_animal, identities_without_identification
+from .knowledge_transfer import load_transfer
 from .motion_joins import MIN_JOIN_PROBABILITY, JoinedFragments, join_by_motion
-from .ports import EventSink, ImageTools, SessionStore, VideoSource
+from .ports import EventSink, ImageTools, SessionStore, TransferModel, VideoSource
 from .segmentation import EpisodeSegmenter, SegmentedVideo, SegmenterSpec, number_of_workers, parallel_map, stitch
 from .session_setup import check_intervals, check_required, package_version, session_folder
 from .settings import Settings, dump_settings
@@ -55,6 +56,7 @@ class TrackSession:
     events: EventSink
     crossings: CrossingDetection
     identification: IdentificationStage
+    load_model: Callable[[Path], TransferModel]
 
     def __call__(self, settings: Settings) -> SessionResult:
         check_required(settings)
@@ -67,7 +69,7 @@ class TrackSession:
     def _track(self, settings: Settings, clock: StageClock) -> SessionResult:
         video = self.open_video(list(settings.video_paths))
         check_intervals(settings.tracking_intervals, video.number_of_frames)
-        self._check_transfer(settings)
+        settings, transfer = load_transfer(settings, self.load_model, self.events)
         intervals = normalise_intervals(settings.tracking_intervals, video.number_of_frames)
         episodes = plan_episodes(video.file_boundaries, intervals, settings.frames_per_episode)
         workers = number_of_workers(settings.number_of_parallel_workers)
@@ -119,13 +121,14 @@ class TrackSession:
 
         with clock.stage("Tracking") as stage:
             ids = self._identify(settings, segmented, joined, global_fragments, body_length, workers, store.folder,
-                                 crossings.images)
+                                 crossings.images, transfer)
         self.events.publish(ev.IdentitiesAssigned(ids.method, ids.number_of_identities, ids.estimated_accuracy,
                                                   stage["duration_s"]))
         save(number_of_identities=ids.number_of_identities, estimated_accuracy=ids.estimated_accuracy,
              id_image_size=ids.image_size, resolution_reduction=ids.resolution_reduction,
              ratio_accumulated_images=ids.ratio_accumulated, velocity_threshold=ids.velocity_threshold,
-             silhouette_score=ids.silhouette_score, fragment_connectivity=ids.fragment_connectivity)
+             silhouette_score=ids.silhouette_score, fragment_connectivity=ids.fragment_connectivity,
+             **_transfer_keys(ids))
 
         placed = {}
         if ids.method in ("contrastive", "accumulation", "without identities"):
@@ -149,17 +152,6 @@ class TrackSession:
         removed = tuple(f for f in folders_to_remove(settings.data_policy) if store.remove(f))
         self.events.publish(ev.DataPolicyApplied(settings.data_policy, removed))
         return SessionResult(store.folder, files, n_ids, data["fraction_identified"], {})
-
-    def _check_transfer(self, settings: Settings) -> None:
-        """A knowledge_transfer_folder must exist; transfer itself is not built yet, which the session says."""
-        folder = settings.knowledge_transfer_folder
-        if folder is None:
-            return
-        if not Path(folder).is_dir():
-            raise UserError(f"knowledge_transfer_folder: {folder} is not a folder; give a previous session folder "
-                            "or its accumulation folder")
-        self.events.publish(ev.WarningRaised(f"knowledge_transfer_folder: knowledge transfer is not available in this "
-                                             f"version; tracking {settings.session_name} without transfer from {folder}"))
 
     def _segmenter_spec(self, settings: Settings, video: VideoSource, intervals, store: SessionStore) -> SegmenterSpec:
         roi = self.images.roi_mask(settings.roi_list, video.width, video.height)
@@ -217,7 +209,8 @@ class TrackSession:
         return len(too_many)
 
     def _identify(self, settings: Settings, segmented: SegmentedVideo, joined: JoinedFragments, global_fragments,
-                  body_length: float, workers: int, folder: Path, images: np.ndarray | None) -> IdentityResult:
+                  body_length: float, workers: int, folder: Path, images: np.ndarray | None,
+                  transfer: TransferModel | None) -> IdentityResult:
         if settings.track_wo_identities:
             identities, n_slots = identities_without_identification(joined.fragments)
             # No identities are claimed, so no accuracy is promised.
@@ -226,13 +219,20 @@ class TrackSession:
             return IdentityResult(identities_single_animal(len(segmented.blobs)), None, 1, 1.0, None, None, None,
                                   "single animal")
         return self.identification(settings, segmented, joined.original, global_fragments, body_length, workers,
-                                   folder, images, joined=joined)
+                                   folder, images, joined=joined, transfer=transfer)
 
 
 #: idtracker.ai's session.json keys for what this session does not set (no validation, no setup
-#: points, no calibration, no transfer yet), so readers of its files find them all.
+#: points, no calibration; transfer until identification says), so readers of its files find them all.
 _UNSET_KEYS = {"identity_transfer_succeeded": False, "identities_groups": {}, "setup_points": {},
                "length_calibrations": [], "last_validated": None}
+
+
+def _transfer_keys(ids: IdentityResult) -> dict:
+    """session.json's identity transfer keys: idtracker.ai's flag and, ours, the weakest match's agreement."""
+    if ids.transfer is None:
+        return {}
+    return {"identity_transfer_succeeded": ids.transfer.succeeded, "identity_transfer_quality": ids.transfer.quality}
 
 
 def _blob_arrays(segmented: SegmentedVideo, individual: np.ndarray, fragments: Fragments, identities: np.ndarray) -> dict:

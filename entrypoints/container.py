@@ -42,6 +42,13 @@ def torch_contrastive_encoder(settings: Settings):
                                    compile=settings.torch_compile)
 
 
+def torch_transfer_model(folder: Path):
+    """A previous session's model for knowledge transfer, read as data only; torch imported on demand."""
+    from idtracker.adapters.identification.transfer_model import load_transfer_model
+
+    return load_transfer_model(folder)
+
+
 def sklearn_clustering():
     """k-means and silhouette; scikit-learn is imported only when a session needs identities."""
     from idtracker.adapters.identification.sklearn_clustering import SklearnClustering
@@ -83,6 +90,7 @@ class Container(containers.DeclarativeContainer):
         events=events,
         crossings=crossings,
         identification=identification,
+        load_model=providers.Object(torch_transfer_model),
     )
 
 

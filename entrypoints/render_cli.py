@@ -45,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--animals", type=_bounded(int, 1, 100), required=True, help="number of animals (1-100)")
     parser.add_argument("--frames", type=_bounded(int, 1, 10**7), required=True, help="number of frames")
     parser.add_argument("--seed", type=int, default=0, help="random seed: same seed, same video (default 0)")
+    parser.add_argument("--swim_seed", type=int, default=None,
+                        help="seed of the swimming alone: the same animals (looks, tank) swimming otherwise, "
+                             "as a second recording of them (default: from --seed)")
     parser.add_argument("--distinctness", type=_bounded(float, 0, 1), default=0.6,
                         help="how different animals look, 0 nearly identical to 1 obvious (default 0.6)")
     parser.add_argument("--body_length", type=_bounded(float, 8, 300), default=45.0,
@@ -87,7 +90,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         animals=args.animals, frames=args.frames, seed=args.seed, width=args.size[0], height=args.size[1],
         body_length=args.body_length, distinctness=args.distinctness, noise=args.noise, fps=args.fps,
         blur=args.blur, light=args.light,
-        codec=args.codec, wall=not args.no_wall, name=name)
+        codec=args.codec, wall=not args.no_wall, name=name, swim_seed=args.swim_seed)
     try:
         rendered = render_video(settings, args.out)
     except OSError as error:

@@ -257,11 +257,12 @@ def test_bad_values_found_against_the_video_or_the_disk_are_one_line_errors(tmp_
         assert len(err) == 1 and expected in err[0], err
 
 
-def test_a_transfer_folder_that_exists_is_said_not_to_be_used(tmp_path, dots_video):
+def test_a_transfer_folder_without_a_model_warns_and_tracks_without_transfer(tmp_path, dots_video):
     render_dots(dots_video)
     (tmp_path / "old_session").mkdir()
     assert _track(tmp_path, dots_video, "--knowledge_transfer_folder", str(tmp_path / "old_session")) == 0
-    assert "knowledge transfer is not available" in (tmp_path / "idtrackerai.log").read_text()
+    log = (tmp_path / "idtrackerai.log").read_text()
+    assert "holds no identification model" in log and "tracking without knowledge transfer" in log
 
 
 def test_a_truncated_video_is_an_error_naming_the_first_frame_that_cannot_be_decoded(tmp_path, capsys):

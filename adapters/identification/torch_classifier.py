@@ -70,6 +70,17 @@ class TorchIdentityClassifier:
             self.model = torch.compile(self.model)
         self._generator = torch.Generator().manual_seed(seed)
 
+    def warm_start(self, model) -> bool:
+        """Start from a previous session's identity CNN (knowledge transfer, as idtracker.ai: only when
+        it has as many classes); False, with the random start kept, for any other ``model``."""
+        if getattr(model, "kind", None) != "cnn" or model.n_classes != self.n_classes:
+            return False
+        try:
+            self.model.load_state_dict(model.state)
+        except RuntimeError:
+            return False
+        return True
+
     def _tensor(self, images: np.ndarray) -> torch.Tensor:
         x = torch.from_numpy(images).to(self.device).unsqueeze(1).float().div_(255.0)
         return x.contiguous(memory_format=torch.channels_last)

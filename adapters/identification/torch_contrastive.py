@@ -72,6 +72,13 @@ def available_mbytes() -> float:
         return 0.0
 
 
+def contrastive_input(x: torch.Tensor) -> torch.Tensor:
+    """(n, 1, s, s) images in [0, 1] as the encoder sees them: shrunk to at most INPUT_SIZE pixels."""
+    if x.shape[-1] > INPUT_SIZE:
+        x = F.interpolate(x, size=(INPUT_SIZE, INPUT_SIZE), mode="area")
+    return x
+
+
 class TorchContrastiveEncoder:
     """Implements the ContrastiveEncoder port.
 
@@ -92,6 +99,14 @@ class TorchContrastiveEncoder:
         self._forward = torch.compile(self.model) if compile else self.model
         self.optimizer = torch.optim.Adam(self.model.parameters(), lr=1e-3)
         self.rng = np.random.default_rng(seed)
+
+    def warm_start(self, model) -> bool:
+        """Start from a previous session's contrastive weights (knowledge transfer); False when
+        ``model`` (a TransferModel) holds another network, which leaves the random start."""
+        if getattr(model, "kind", None) != "contrastive":
+            return False
+        self.model.load_state_dict(model.state)
+        return True
 
     def start(self, images: np.ndarray, image_fragment: np.ndarray, positive: np.ndarray, negative: np.ndarray,
               anchors: np.ndarray) -> None:
@@ -123,9 +138,7 @@ class TorchContrastiveEncoder:
     def _tensor(self, images: np.ndarray) -> torch.Tensor:
         """(n, 1, s, s) float in [0, 1], shrunk to at most INPUT_SIZE pixels."""
         x = torch.from_numpy(np.ascontiguousarray(images)).to(self.device).unsqueeze(1).float().div_(255.0)
-        if x.shape[-1] > INPUT_SIZE:
-            x = F.interpolate(x, size=(INPUT_SIZE, INPUT_SIZE), mode="area")
-        return x
+        return contrastive_input(x)
 
     def _draw(self, size: np.ndarray, hardness: np.ndarray, n: int) -> np.ndarray:
         """Pair indices, favouring large pairs (more images to learn from) and hard ones (high recent loss)."""

@@ -54,6 +54,9 @@ class RenderSettings:
     light: float = attrs.field(default=1.0, validator=[v.ge(0.0), v.le(4.0)])
     wall: bool = True
     name: str = "rendered"
+    #: Seed of the swimming alone (None: from ``seed``): the same animals, looking the same in the
+    #: same tank, filmed again swimming otherwise (a second recording for knowledge transfer).
+    swim_seed: int | None = None
 
     @property
     def arena(self) -> Arena:
@@ -163,13 +166,16 @@ def render_video(settings: RenderSettings, folder: Path) -> RenderedVideo:
     """Simulate, draw and encode a video into ``folder`` with its ``gt.npz`` and parameters file.
 
     Independent random streams drive motion, looks, scenery and noise, so the same seed gives the
-    same swimming whatever the noise or distinctness asked for.
+    same swimming whatever the noise or distinctness asked for, and ``swim_seed`` changes the
+    swimming alone.
     """
     start = time.perf_counter()
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     motion_rng, looks_rng, scene_rng, noise_rng = (
         np.random.default_rng(s) for s in np.random.SeedSequence(settings.seed).spawn(4))
+    if settings.swim_seed is not None:
+        motion_rng = np.random.default_rng(np.random.SeedSequence([settings.seed, settings.swim_seed]).spawn(1)[0])
     n, shape = settings.animals, (settings.frames, settings.animals)
     paths = simulate_swimming(settings.arena, n, settings.frames, settings.body_length, settings.fps, motion_rng)
     looks = draw_appearance(n, settings.body_length, settings.distinctness, looks_rng)
