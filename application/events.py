@@ -342,3 +342,19 @@ class IdentitiesTransferred(Event):
     @property
     def level(self) -> str:
         return "info" if self.succeeded else "warning"
+
+
+@attrs.frozen
+class SessionsMatched(Event):
+    """idmatcher.ai: ``session``'s identities matched to ``master``'s (``assignment``: master identity
+    of identity 1, 2, ...; 0 unmatched); ``agreement`` the share of the joined counts on the
+    assignment, the scores (1 unanimous, 0 a tie) averaged over identities."""
+
+    master: str
+    session: str
+    agreement: float
+    mean_direct_score: float
+    mean_indirect_score: float
+    mean_score: float
+    assignment: tuple[int, ...]
+    assignments_csv: str

@@ -7,7 +7,9 @@ the renderer's ``swim_seed``). Tracks the first half of the video (session ``fir
 ``--knowledge_transfer_folder`` set to it the second half (``second_half``) and the second
 recording (``other_video``), each by the real ``idtrackerai`` command. Prints, per session, the
 identity every true animal got (from the scorer's matching), how many animals carry the same
-identity as in ``first``, the accuracy on individual frames and the transfer's own report.
+identity as in ``first``, the accuracy on individual frames and the transfer's own report. Then
+tracks the second recording without transfer (``independent``) and runs ``idmatcherai first
+independent``: how many of its identities are matched to the right identity of ``first``.
 """
 
 from __future__ import annotations
@@ -72,6 +74,7 @@ def main() -> None:
                                                        str(first)))
     sessions["other_video"] = (videos["other"], _track(videos["other"] / "other.toml", work / "out", "other_video",
                                                        "--knowledge_transfer_folder", str(first)))
+    independent = _track(videos["other"] / "other.toml", work / "out", "independent")
     reference, _ = _identities(videos["video"], first)
     print(f"{'session':<12} {'same id':>8} {'acc_ind':>8} {'time_s':>7} {'transfer':>9} {'quality':>8}  identities")
     for name, (folder, seconds) in sessions.items():
@@ -82,6 +85,22 @@ def main() -> None:
         print(f"{name:<12} {same:>4}/{args.animals:<3} {accuracy:>8.4f} {seconds:>7.1f} "
               f"{str(info.get('identity_transfer_succeeded')):>9} {'' if quality is None else f'{quality:.3f}':>8}  "
               + " ".join(str(ids.get(a, "-")) for a in range(args.animals)))
+    _idmatcher(first, work / "out" / "session_independent", videos["other"], reference, args.animals, independent)
+
+
+def _idmatcher(master: Path, session: Path, folder: Path, reference: dict[int, int], animals: int,
+               tracking_s: float) -> None:
+    """idmatcherai on the master and a session tracked without transfer: is every identity named right?"""
+    t0 = time.perf_counter()
+    subprocess.run([str(BIN / "idmatcherai"), str(master), str(session)], cwd=session.parent, check=True,
+                   stdout=subprocess.DEVNULL)
+    seconds = time.perf_counter() - t0
+    rows = (session / "matching_results" / master.name / "assignments.csv").read_text().splitlines()[1:]
+    assignment = {int(r.split(",")[0]): int(r.split(",")[1]) for r in rows if r.split(",")[1]}
+    own, _ = _identities(folder, session)
+    right = sum(assignment.get(own[a]) == reference[a] for a in range(animals))
+    print(f"idmatcherai {master.name} {session.name} (tracked in {tracking_s:.1f} s without transfer): "
+          f"{right}/{animals} identities matched right, in {seconds:.1f} s")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from idtracker.adapters.storage.session_folder import SessionFolder
 from idtracker.adapters.video.opencv_video import OpenCvVideoSource
 from idtracker.application.crossing_detection import CrossingDetection
 from idtracker.application.identification_stage import IdentificationStage
+from idtracker.application.identity_matching import MatchIdentities
 from idtracker.application.settings import Settings
 from idtracker.application.track_session import TrackSession
 
@@ -47,6 +48,20 @@ def torch_transfer_model(folder: Path):
     from idtracker.adapters.identification.transfer_model import load_transfer_model
 
     return load_transfer_model(folder)
+
+
+def session_images(folder: Path):
+    """A finished session's identification images and identities (h5py, numpy)."""
+    from idtracker.adapters.storage.session_images import read_identified_images
+
+    return read_identified_images(folder)
+
+
+def matching_report(folder: Path, match):
+    """idmatcher.ai's CSV and PNG files; matplotlib imported only when they are written."""
+    from idtracker.adapters.storage.matching_report import write_matching_report
+
+    return write_matching_report(folder, match)
 
 
 def sklearn_clustering():
@@ -91,6 +106,14 @@ class Container(containers.DeclarativeContainer):
         crossings=crossings,
         identification=identification,
         load_model=providers.Object(torch_transfer_model),
+    )
+
+    match_identities = providers.Factory(
+        MatchIdentities,
+        read_session=providers.Object(session_images),
+        load_model=providers.Object(torch_transfer_model),
+        write_report=providers.Object(matching_report),
+        events=events,
     )
 
 

@@ -18,6 +18,7 @@ from idtracker.application.errors import ModelUnusable
 from idtracker.domain.identity_transfer import match_identities, sample_per_identity, vote_table
 from idtracker.domain.scoring import identity_accuracy
 from idtracker.entrypoints.cli import main
+from idtracker.entrypoints.idmatcher_cli import main as matcher_main
 
 
 class _Payload:
@@ -136,3 +137,34 @@ def test_the_second_half_of_a_video_keeps_the_identities_of_the_first(tmp_path, 
     assert not marker.exists()
     assert json.loads((third / "session.json").read_text())["identity_transfer_succeeded"] is False
     assert "needs more than weights to load" in (tmp_path / "idtrackerai.log").read_text()
+
+
+@pytest.mark.slow
+def test_idmatcher_matches_every_identity_of_independently_tracked_sessions(tmp_path, monkeypatch, capsys):
+    """Issue 13: two halves of a video tracked without transfer; idmatcherai names each identity right."""
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / "video"
+    rendered = render_video(RenderSettings(animals=4, frames=400, width=360, height=360, body_length=32.0,
+                                           distinctness=0.8, seed=3, name="four"), folder)
+    first = _track(rendered.video_path, tmp_path, "first", "--tracking_intervals", "[0,200]")
+    alone = _track(rendered.video_path, tmp_path, "alone", "--tracking_intervals", "[200,400]")
+    master_ids = _identity_of_each_animal(folder, first, 0, 200)
+    own_ids = _identity_of_each_animal(folder, alone, 200, 400)
+    assert matcher_main([str(first), str(alone)]) == 0
+    results = alone / "matching_results" / first.name
+    rows = (results / "assignments.csv").read_text().splitlines()
+    assert rows[0] == "identity,assignment,direct score,indirect score"
+    assignment = {int(r.split(",")[0]) - 1: int(r.split(",")[1]) - 1 for r in rows[1:]}
+    assert all(assignment[own_ids[animal]] == master_ids[animal] for animal in range(4))
+    for name in ("direct", "indirect", "joined"):
+        assert (results / "csv" / f"{name}_matches.csv").is_file() and (results / "png" / f"{name}_matches.png").is_file()
+    assert "agreement" in capsys.readouterr().out and "sessions_matched" in (tmp_path / "idtrackerai.log").read_text()
+
+
+def test_idmatcher_refuses_a_folder_that_is_not_a_session_in_one_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    assert matcher_main([str(tmp_path / "a"), str(tmp_path / "b")]) == 2
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert "no session.json" in line
