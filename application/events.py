@@ -358,3 +358,13 @@ class SessionsMatched(Event):
     mean_score: float
     assignment: tuple[int, ...]
     assignments_csv: str
+
+
+@attrs.frozen
+class ClustersInspected(Event):
+    """idtrackerai_inspect_clusters drew ``images`` images of ``number_of_identities`` identities at ``picture``."""
+
+    session: str
+    images: int
+    number_of_identities: int
+    picture: str

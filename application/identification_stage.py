@@ -137,6 +137,8 @@ class IdentificationStage:
             if joined is not None:
                 result = _on_tracklets(result, joined, _first_fragments(global_fragments, fragments))
         else:
+            if contrastive is not None:
+                encoder.save_checkpoint(session_folder / "accumulation")
             classifier = self.make_classifier(size, n, settings)
             self._warm_start(classifier, "identity CNN", transfer)
             accumulation = Accumulation(classifier, self.events, settings.threshold_early_stop_accumulation,

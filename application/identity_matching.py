@@ -21,11 +21,14 @@ IMAGES_PER_IDENTITY = 3000
 
 @attrs.frozen
 class IdentifiedImages:
-    """A session's identification images, the 1-based identity of each (0 = none) and its geometry."""
+    """A session's identification images (one per blob), the 1-based identity of each (0 = none),
+    its fragment and whether it shows one animal, and the session's geometry."""
 
     folder: Path
     images: np.ndarray
     identity: np.ndarray
+    fragment: np.ndarray
+    is_individual: np.ndarray
     number_of_animals: int
     image_size: int
     version: str

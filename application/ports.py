@@ -156,6 +156,10 @@ class ContrastiveEncoder(Protocol):
         """Write the weights, the (N, D) cluster centres and ``model_params.json`` into folder."""
         ...
 
+    def save_checkpoint(self, folder: Path) -> Path:
+        """Write the weights alone (an encoder whose identities were not final)."""
+        ...
+
 
 class TransferModel(Protocol):
     """A previous session's final identification model (knowledge transfer, idmatcher.ai), read as data only."""

@@ -13,6 +13,7 @@ from idtracker.adapters.storage.session_folder import SessionFolder
 from idtracker.adapters.video.opencv_video import OpenCvVideoSource
 from idtracker.application.crossing_detection import CrossingDetection
 from idtracker.application.identification_stage import IdentificationStage
+from idtracker.application.cluster_inspection import InspectClusters
 from idtracker.application.identity_matching import MatchIdentities
 from idtracker.application.settings import Settings
 from idtracker.application.track_session import TrackSession
@@ -64,6 +65,27 @@ def matching_report(folder: Path, match):
     return write_matching_report(folder, match)
 
 
+def torch_embedding(folder: Path):
+    """A session's contrastive encoder, read as data only; torch imported on demand."""
+    from idtracker.adapters.identification.transfer_model import load_embedding
+
+    return load_embedding(folder)
+
+
+def tsne_projection(x):
+    """2-D t-SNE from scikit-learn, imported on demand."""
+    from idtracker.adapters.identification.sklearn_clustering import tsne_2d
+
+    return tsne_2d(x)
+
+
+def cluster_report(folder: Path, cluster_map):
+    """idtrackerai_inspect_clusters' PNG and CSV; matplotlib imported on demand."""
+    from idtracker.adapters.storage.cluster_report import write_cluster_report
+
+    return write_cluster_report(folder, cluster_map)
+
+
 def sklearn_clustering():
     """k-means and silhouette; scikit-learn is imported only when a session needs identities."""
     from idtracker.adapters.identification.sklearn_clustering import SklearnClustering
@@ -113,6 +135,15 @@ class Container(containers.DeclarativeContainer):
         read_session=providers.Object(session_images),
         load_model=providers.Object(torch_transfer_model),
         write_report=providers.Object(matching_report),
+        events=events,
+    )
+
+    inspect_clusters = providers.Factory(
+        InspectClusters,
+        read_session=providers.Object(session_images),
+        load_embedding=providers.Object(torch_embedding),
+        project=providers.Object(tsne_projection),
+        write_report=providers.Object(cluster_report),
         events=events,
     )
 

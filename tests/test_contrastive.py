@@ -109,6 +109,11 @@ class _FixedEncoder:
     def restore(self, snapshot: object) -> None:
         self.restored = snapshot
 
+    def save_checkpoint(self, folder: Path) -> Path:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "contrastive_checkpoint.pt").write_text("weights")
+        return folder / "contrastive_checkpoint.pt"
+
 
 class _FlickeringEncoder(_FixedEncoder):
     """Right clusters at every other check and noise in between, like an embedding that has not settled."""
@@ -242,6 +247,7 @@ def test_contrastive_result_that_does_not_promise_accuracy_goes_to_accumulation(
     rejected = sink.of_type(ev.ContrastiveRejected)
     assert len(rejected) == 1 and rejected[0].estimated_accuracy < rejected[0].min_estimated_accuracy
     assert result.method == "accumulation" and sink.of_type(ev.AccumulationStepFinished)
+    assert (tmp_path / "accumulation" / "contrastive_checkpoint.pt").is_file()  # kept for inspect_clusters
     mapping = {a: set(result.identities[scene.animal == a]) for a in range(ANIMALS)}
     assert all(len(ids) == 1 for ids in mapping.values()) and len(set.union(*mapping.values())) == ANIMALS
 

@@ -19,6 +19,7 @@ from idtracker.domain.identity_transfer import match_identities, sample_per_iden
 from idtracker.domain.scoring import identity_accuracy
 from idtracker.entrypoints.cli import main
 from idtracker.entrypoints.idmatcher_cli import main as matcher_main
+from idtracker.entrypoints.inspect_clusters_cli import main as inspect_main
 
 
 class _Payload:
@@ -159,6 +160,26 @@ def test_idmatcher_matches_every_identity_of_independently_tracked_sessions(tmp_
     for name in ("direct", "indirect", "joined"):
         assert (results / "csv" / f"{name}_matches.csv").is_file() and (results / "png" / f"{name}_matches.png").is_file()
     assert "agreement" in capsys.readouterr().out and "sessions_matched" in (tmp_path / "idtrackerai.log").read_text()
+    # The same session's contrastive embedding, pictured: one coloured island per identity.
+    assert inspect_main([str(first), "--images_per_id", "100"]) == 0
+    table = (first / "cluster_inspection" / "embeddings.csv").read_text().splitlines()
+    assert table[0].startswith("fragment,dim_0") and table[0].endswith("t-SNE_1,t-SNE_2,predicted_id")
+    assert len(table) == 1 + 4 * 100 and (first / "cluster_inspection" / "predicted_t-SNE.png").stat().st_size > 10_000
+
+
+def test_inspect_clusters_without_a_contrastive_encoder_says_so_in_one_line(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    session = _saved_cnn(tmp_path / "session_old")
+    (session / "session.json").write_text(json.dumps({"number_of_animals": 3, "id_image_size": [24, 24, 1]}))
+    (session / "identification_images").mkdir()
+    from idtracker.adapters.identification.id_images import write_id_images
+
+    write_id_images(session / "identification_images" / "id_images_0.h5", np.zeros((6, 24, 24), np.uint8))
+    (session / "preprocessing").mkdir()
+    np.savez(session / "preprocessing" / "blobs.npz", identity=np.array([1, 2, 3, 1, 2, 3]), fragment=np.arange(6), is_individual=np.ones(6, bool))
+    assert inspect_main([str(session)]) == 2
+    [line] = capsys.readouterr().err.strip().splitlines()
+    assert "holds no contrastive encoder" in line and "disable_contrastive" in line
 
 
 def test_idmatcher_refuses_a_folder_that_is_not_a_session_in_one_line(tmp_path, monkeypatch, capsys):

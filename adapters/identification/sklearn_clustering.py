@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from sklearn.cluster import KMeans
+from sklearn.manifold import TSNE
 from sklearn.metrics import silhouette_score
 
 #: Restarts when no starting centres are given: k-means++ alone can merge two animals.
@@ -23,3 +24,10 @@ class SklearnClustering:
         if len(np.unique(labels)) < 2 or len(np.unique(labels)) >= len(x):
             return 0.0
         return float(silhouette_score(x, labels))
+
+
+def tsne_2d(x: np.ndarray, seed: int = 0) -> np.ndarray:
+    """(n, 2) t-SNE map of (n, D) points (the EmbeddingProjection port): neighbours in the embedding
+    stay neighbours on the page, so each animal's images show as one island."""
+    perplexity = float(min(30.0, max(2.0, (len(x) - 1) / 3)))
+    return TSNE(2, perplexity=perplexity, init="pca", random_state=seed).fit_transform(x)

@@ -208,6 +208,15 @@ class TorchContrastiveEncoder:
     def restore(self, snapshot: dict) -> None:
         self.model.load_state_dict(snapshot)
 
+    def save_checkpoint(self, folder: Path) -> Path:
+        """``contrastive_checkpoint.pt`` (weights only, atomically): the encoder of a contrastive step
+        that was not final, kept for idtrackerai_inspect_clusters."""
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / "contrastive_checkpoint.pt"
+        torch.save(self.model.state_dict(), folder / ".contrastive_checkpoint.pt.tmp")
+        os.replace(folder / ".contrastive_checkpoint.pt.tmp", path)
+        return path
+
     def save(self, folder: Path, centres: np.ndarray, params: dict) -> Path:
         """``identifier_contrastive.model.pt``, ``.cluster_centers.csv`` and ``model_params.json``, atomically."""
         folder.mkdir(parents=True, exist_ok=True)

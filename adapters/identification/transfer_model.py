@@ -97,6 +97,43 @@ def load_transfer_model(folder: Path, device: str = "") -> TorchTransferModel:
                         "identifier_cnn.model.pt)")
 
 
+class TorchEmbedding:
+    """A session's contrastive encoder alone (the SessionEmbedding port): images to their embedding."""
+
+    def __init__(self, source: Path, state: dict, device: str = ""):
+        self.source = source
+        self.device = select_device(device)
+        self.model = EmbeddingNet(EMBEDDING_DIM)
+        try:
+            self.model.load_state_dict(state)
+        except (RuntimeError, KeyError, TypeError) as error:
+            raise ModelUnusable(f"{source} holds weights of another network: {str(error).splitlines()[0]}") from None
+        self.model.to(self.device).eval()
+
+    @torch.inference_mode()
+    def embed(self, images: np.ndarray) -> np.ndarray:
+        """(n, D) float64 embeddings of uint8 (n, S, S) images."""
+        out = [self.model(contrastive_input(torch.from_numpy(np.ascontiguousarray(images[k:k + PREDICT_BATCH]))
+                                            .to(self.device).unsqueeze(1).float().div_(255.0))).double().cpu().numpy()
+               for k in range(0, len(images), PREDICT_BATCH)]
+        return np.concatenate(out) if out else np.zeros((0, EMBEDDING_DIM))
+
+
+def load_embedding(folder: Path, device: str = "") -> TorchEmbedding:
+    """The contrastive encoder of the session in ``folder``: its final one, else the checkpoint of a
+    contrastive step that accumulation followed.
+
+    Raises:
+        ModelUnusable: the session has no contrastive encoder (disable_contrastive) or it cannot be read as data.
+    """
+    inner = model_folder(folder)
+    for name in ("identifier_contrastive.model.pt", "contrastive_checkpoint.pt"):
+        if (inner / name).is_file():
+            return TorchEmbedding(inner / name, _weights(inner / name), device)
+    raise ModelUnusable(f"{inner} holds no contrastive encoder (identifier_contrastive.model.pt or "
+                        "contrastive_checkpoint.pt): the session was tracked with disable_contrastive")
+
+
 def _params(path: Path) -> dict:
     """model_params.json as data: n_classes, image_size and resolution_reduction must be there."""
     if not path.is_file():

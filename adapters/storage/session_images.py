@@ -56,13 +56,15 @@ def read_identified_images(folder: Path) -> IdentifiedImages:
                 images.append(np.asarray(f["id_images"], np.uint8))
         with np.load(blobs_file, allow_pickle=False) as blobs:
             identity = np.asarray(blobs["identity"], np.int64)
+            fragment = np.asarray(blobs["fragment"], np.int64)
+            individual = np.asarray(blobs["is_individual"], bool)
     except (OSError, KeyError, ValueError) as error:
         raise UserError(f"{folder}: cannot read its identification images or blobs ({error})") from None
     images = np.concatenate(images)
-    if len(images) != len(identity) or images.ndim != 3:
+    if not len(images) == len(identity) == len(fragment) == len(individual) or images.ndim != 3:
         raise UserError(f"{folder}: {len(images)} identification images for {len(identity)} blobs; the session "
                         "folder is incomplete")
     size = info.get("id_image_size")
     size = int(size[0] if isinstance(size, list) else size) if size else images.shape[1]
-    return IdentifiedImages(folder, images, identity, int(info.get("number_of_animals") or identity.max()), size,
+    return IdentifiedImages(folder, images, identity, fragment, individual, int(info.get("number_of_animals") or identity.max()), size,
                             str(info.get("version", "unknown")))
