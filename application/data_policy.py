@@ -8,14 +8,17 @@ BOUNDING_BOX_IMAGES = "bounding_box_images"
 CROSSINGS_DETECTOR = "crossings_detector"
 IDENTIFICATION_IMAGES = "identification_images"
 ACCUMULATION = "accumulation"
+#: With exclusive ROIs, each region's models (``regions/Region_<k>/accumulation``): kept and removed with accumulation.
+REGIONS = "regions"
 PREPROCESSING = "preprocessing"
 
 _REMOVED = {
     "all": (),
     "idmatcher.ai": (BOUNDING_BOX_IMAGES, CROSSINGS_DETECTOR),
     "knowledge_transfer": (BOUNDING_BOX_IMAGES, CROSSINGS_DETECTOR, IDENTIFICATION_IMAGES),
-    "validation": (BOUNDING_BOX_IMAGES, CROSSINGS_DETECTOR, IDENTIFICATION_IMAGES, ACCUMULATION),
-    "trajectories": (BOUNDING_BOX_IMAGES, CROSSINGS_DETECTOR, IDENTIFICATION_IMAGES, ACCUMULATION, PREPROCESSING),
+    "validation": (BOUNDING_BOX_IMAGES, CROSSINGS_DETECTOR, IDENTIFICATION_IMAGES, ACCUMULATION, REGIONS),
+    "trajectories": (BOUNDING_BOX_IMAGES, CROSSINGS_DETECTOR, IDENTIFICATION_IMAGES, ACCUMULATION, REGIONS,
+                     PREPROCESSING),
 }
 
 

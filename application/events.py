@@ -368,3 +368,10 @@ class ClustersInspected(Event):
     images: int
     number_of_identities: int
     picture: str
+
+
+@attrs.frozen
+class RegionsSplit(Event):
+    """exclusive_rois: each region is identified on its own, with these animals (region 0 first)."""
+
+    animals_per_region: tuple[int, ...]

@@ -73,6 +73,10 @@ class ImageTools(Protocol):
         """uint8 (H, W) mask (255 inside the ROI) or None when there is no ROI."""
         ...
 
+    def roi_regions(self, roi_list: list[str] | None, width: int, height: int) -> tuple[np.ndarray, int]:
+        """(H, W) int labels of the ROI's separate regions (0 outside, 1..R) and R (0 without a ROI)."""
+        ...
+
     def background(self, frames: list[np.ndarray], stat: str) -> np.ndarray:
         """uint8 (H, W) per-pixel statistic (median/mean/max/min) of gray frames."""
         ...

@@ -15,6 +15,8 @@ import numpy as np
 from idtracker.domain.crossing_resolution import follow_identities, split_positions
 from idtracker.domain.episodes import normalise_intervals, plan_episodes
 from idtracker.domain.fragments import Fragments, build_fragments
+from idtracker.domain.exclusive_regions import blob_regions, links_within_regions
+from idtracker.domain.id_image_geometry import id_image_geometry
 from idtracker.domain.global_fragments import build_global_fragments, first_global_fragment, is_accumulable
 
 from . import events as ev
@@ -23,6 +25,7 @@ from .crossing_detection import CrossingDetection
 from .data_policy import folders_to_remove
 from .errors import UserError
 from .identification_stage import IdentificationStage, IdentityResult
+from .exclusive_rois import Region, check_regions, merge_regions, split_regions
 from .identities import identities_single_animal, identities_without_identification
 from .knowledge_transfer import load_transfer
 from .motion_joins import MIN_JOIN_PROBABILITY, JoinedFragments, join_by_motion
@@ -70,6 +73,14 @@ class TrackSession:
         video = self.open_video(list(settings.video_paths))
         check_intervals(settings.tracking_intervals, video.number_of_frames)
         settings, transfer = load_transfer(settings, self.load_model, self.events)
+        regions_image = None
+        if settings.exclusive_rois:
+            regions_image, n_regions = self.images.roi_regions(settings.roi_list, video.width, video.height)
+            check_regions(n_regions)
+            if transfer is not None:
+                self.events.publish(ev.WarningRaised("knowledge_transfer_folder: identities are not transferred "
+                                                     "with exclusive_rois (each region is identified on its own)"))
+                transfer = None
         intervals = normalise_intervals(settings.tracking_intervals, video.number_of_frames)
         episodes = plan_episodes(video.file_boundaries, intervals, settings.frames_per_episode)
         workers = number_of_workers(settings.number_of_parallel_workers)
@@ -107,10 +118,17 @@ class TrackSession:
         save(median_body_length=body_length, area_model={"median": area_model.median, "std": area_model.std})
 
         with clock.stage("Fragmentation") as stage:
-            fragments = build_fragments(blobs.frame, links, individual)
+            region, regions = None, None
+            if regions_image is not None:
+                region = blob_regions(regions_image, blobs)
+                segmented = attrs.evolve(segmented, links=links_within_regions(links, region))
+                links = segmented.links
+                regions = split_regions(segmented, individual, region, int(regions_image.max()),
+                                        settings.number_of_animals, video.number_of_frames)
+            fragments = build_fragments(blobs.frame, links, individual, group=region)
             individual_blobs = fragments.is_individual[fragments.of_blob]
-            joined = join_by_motion(fragments, segmented, self.events,
-                                    0.0 if settings.track_wo_identities else MIN_JOIN_PROBABILITY)
+            joined = None if regions else join_by_motion(fragments, segmented, self.events,
+                                                         _join_probability(settings))
             global_fragments = build_global_fragments(blobs.frame, fragments, video.number_of_frames,
                                                       settings.number_of_animals)
         self.events.publish(ev.FragmentsBuilt(
@@ -120,18 +138,23 @@ class TrackSession:
         save(first_frame_first_global_fragment=first_global_fragment(accumulable, fragments).start if accumulable else None)
 
         with clock.stage("Tracking") as stage:
-            ids = self._identify(settings, segmented, joined, global_fragments, body_length, workers, store.folder,
-                                 crossings.images, transfer)
+            groups = {}
+            if regions:
+                ids, groups = self._identify_regions(settings, regions, segmented, video.number_of_frames, body_length,
+                                                     workers, store.folder, crossings.images)
+            else:
+                ids = self._identify(settings, segmented, joined, global_fragments, body_length, workers, store.folder,
+                                     crossings.images, transfer)
         self.events.publish(ev.IdentitiesAssigned(ids.method, ids.number_of_identities, ids.estimated_accuracy,
                                                   stage["duration_s"]))
         save(number_of_identities=ids.number_of_identities, estimated_accuracy=ids.estimated_accuracy,
              id_image_size=ids.image_size, resolution_reduction=ids.resolution_reduction,
              ratio_accumulated_images=ids.ratio_accumulated, velocity_threshold=ids.velocity_threshold,
              silhouette_score=ids.silhouette_score, fragment_connectivity=ids.fragment_connectivity,
-             **_transfer_keys(ids))
+             identities_groups=groups, **_transfer_keys(ids))
 
         placed = {}
-        if ids.method in ("contrastive", "accumulation", "without identities"):
+        if ids.method != "single animal":
             with clock.stage("Crossings solver") as stage:
                 placements = follow_identities(blobs, links, ids.identities, individual_blobs)
                 placed = split_positions(blobs, placements, ids.identities, area_model.median)
@@ -141,7 +164,7 @@ class TrackSession:
             identities, n_ids = ids.identities, ids.number_of_identities
             data = trajectories_output(info, settings, blobs, identities, n_ids, body_length,
                                        ids.estimated_accuracy, ids.probabilities, ids.silhouette_score, placed=placed,
-                                       fragment_connectivity=ids.fragment_connectivity)
+                                       fragment_connectivity=ids.fragment_connectivity, identities_groups=groups)
             files = store.write_trajectories(data, list(settings.trajectories_formats))
             store.write_arrays("preprocessing/blobs.npz", _blob_arrays(segmented, individual, fragments, identities))
         self.events.publish(ev.TrajectoriesWritten(tuple(settings.trajectories_formats), str(store.folder / "trajectories"),
@@ -208,6 +231,33 @@ class TrackSession:
                             f"({_short_list(too_many)}); adjust intensity_ths, area_ths or roi_list")
         return len(too_many)
 
+    def _identify_regions(self, settings: Settings, regions: list[Region], segmented: SegmentedVideo,
+                          number_of_frames: int, body_length: float, workers: int, folder: Path,
+                          images: np.ndarray | None) -> tuple[IdentityResult, dict]:
+        """Each region identified on its own (its models in ``regions/Region_<k>/``), then merged."""
+        if images is None and not settings.track_wo_identities:
+            size, scale = id_image_geometry(body_length, settings.id_image_size, settings.resolution_reduction)
+            t0 = time.perf_counter()
+            images = self.identification.id_images.build(segmented, size, scale, workers,
+                                                         folder / "identification_images")
+            self.events.publish(ev.IdentificationImagesBuilt(len(images), size, scale, time.perf_counter() - t0))
+        self.events.publish(ev.RegionsSplit(tuple(r.animals for r in regions)))
+        results = []
+        for region in regions:
+            own = attrs.evolve(settings, number_of_animals=region.animals)
+            if region.animals == 0:
+                results.append(IdentityResult(np.zeros(len(region.blobs), np.int64), None, 0, None, None, None, None,
+                                              "empty region"))
+                continue
+            fragments = build_fragments(region.segmented.blobs.frame, region.segmented.links, region.individual)
+            joined = join_by_motion(fragments, region.segmented, self.events, _join_probability(settings))
+            global_fragments = build_global_fragments(region.segmented.blobs.frame, fragments, number_of_frames,
+                                                      region.animals)
+            results.append(self._identify(own, region.segmented, joined, global_fragments, body_length, workers,
+                                          folder / "regions" / f"Region_{region.index}",
+                                          None if images is None else images[region.blobs], None))
+        return merge_regions(regions, results, len(segmented.blobs))
+
     def _identify(self, settings: Settings, segmented: SegmentedVideo, joined: JoinedFragments, global_fragments,
                   body_length: float, workers: int, folder: Path, images: np.ndarray | None,
                   transfer: TransferModel | None) -> IdentityResult:
@@ -226,6 +276,11 @@ class TrackSession:
 #: points, no calibration; transfer until identification says), so readers of its files find them all.
 _UNSET_KEYS = {"identity_transfer_succeeded": False, "identities_groups": {}, "setup_points": {},
                "length_calibrations": [], "last_validated": None}
+
+
+def _join_probability(settings: Settings) -> float:
+    """Joins need sure motion with identities (appearance decides the rest); without, the most likely ones."""
+    return 0.0 if settings.track_wo_identities else MIN_JOIN_PROBABILITY
 
 
 def _transfer_keys(ids: IdentityResult) -> dict:

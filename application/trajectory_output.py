@@ -16,7 +16,8 @@ def trajectories_output(info: dict, settings: Settings, blobs: BlobTable, identi
                         body_length: float, estimated_accuracy: float | None,
                         id_probabilities: np.ndarray | None = None, silhouette_score: float | None = None,
                         fragment_connectivity: float | None = None,
-                        placed: dict[tuple[int, int], tuple[float, float]] | None = None) -> dict:
+                        placed: dict[tuple[int, int], tuple[float, float]] | None = None,
+                        identities_groups: dict[str, list[int]] | None = None) -> dict:
     """Build the output dict.
 
     Args:
@@ -25,6 +26,7 @@ def trajectories_output(info: dict, settings: Settings, blobs: BlobTable, identi
         id_probabilities: (n_blobs,) probability of each blob's identity; NaN (not computed) if None.
         placed: positions of identities followed through crossings, {(blob, identity): (x, y)};
             their probability is NaN (not computed), as in idtracker.ai.
+        identities_groups: {"Region_k": identities} with exclusive ROIs.
     """
     frames = info["number_of_frames"]
     trajectories = positions_by_identity(frames, n_ids, blobs.frame, blobs.centroid, identities)
@@ -52,4 +54,5 @@ def trajectories_output(info: dict, settings: Settings, blobs: BlobTable, identi
         areas=area_statistics(values_by_identity(frames, n_ids, blobs.frame, identities, blobs.area)),
         silhouette_score=silhouette_score,
         fragment_connectivity=fragment_connectivity,
+        identities_groups=identities_groups,
     )

@@ -6,13 +6,14 @@ from idtracker.adapters.storage.session_folder import SessionFolder
 from idtracker.application.data_policy import folders_to_remove
 from idtracker.application.errors import UserError
 
-FOLDERS = ("bounding_box_images", "crossings_detector", "identification_images", "accumulation", "preprocessing")
+FOLDERS = ("bounding_box_images", "crossings_detector", "identification_images", "accumulation", "regions",
+           "preprocessing")
 
 #: The seed's table: what survives under each policy (trajectories always do).
 KEPT = {
     "all": set(FOLDERS),
-    "idmatcher.ai": {"identification_images", "accumulation", "preprocessing"},
-    "knowledge_transfer": {"accumulation", "preprocessing"},
+    "idmatcher.ai": {"identification_images", "accumulation", "regions", "preprocessing"},
+    "knowledge_transfer": {"accumulation", "regions", "preprocessing"},
     "validation": {"preprocessing"},
     "trajectories": set(),
 }

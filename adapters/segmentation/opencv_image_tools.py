@@ -19,6 +19,14 @@ class OpenCvImageTools:
     def roi_mask(self, roi_list: list[str] | None, width: int, height: int) -> np.ndarray | None:
         return roi_mask(roi_list, width, height)
 
+    def roi_regions(self, roi_list: list[str] | None, width: int, height: int) -> tuple[np.ndarray, int]:
+        """(H, W) int32 labels of the ROI's separate regions (8-connected, 0 outside) and their number."""
+        mask = roi_mask(roi_list, width, height)
+        if mask is None:
+            return np.zeros((height, width), np.int32), 0
+        count, labels = cv2.connectedComponents((mask > 0).astype(np.uint8), connectivity=8)
+        return labels.astype(np.int32), int(count - 1)
+
     def background(self, frames: list[np.ndarray], stat: str) -> np.ndarray:
         """Per-pixel statistic over the stack, computed in row bands to bound memory."""
         if not frames:

@@ -74,7 +74,7 @@ class RenderedVideo:
     seconds: float
 
 
-def _open_writer(path: Path, settings: RenderSettings) -> cv2.VideoWriter:
+def open_writer(path: Path, settings: RenderSettings) -> cv2.VideoWriter:
     fourcc = cv2.VideoWriter_fourcc(*CODECS[settings.codec][0])
     writer = cv2.VideoWriter(str(path), fourcc, settings.fps, (settings.width, settings.height), isColor=False)
     if not writer.isOpened():
@@ -183,7 +183,7 @@ def render_video(settings: RenderSettings, folder: Path) -> RenderedVideo:
     noise = SensorNoise(settings.width, settings.height, settings.noise, noise_rng)
     positions, areas, touching = np.empty((*shape, 2)), np.empty(shape, np.int64), np.empty(shape, bool)
     video_path = folder / f"{settings.name}{CODECS[settings.codec][1]}"
-    writer = _open_writer(video_path, settings)
+    writer = open_writer(video_path, settings)
     labels = np.empty(background.shape, np.uint8)
     marks_of = [np.flatnonzero(looks.mark_owners == animal) for animal in range(n)]
     try:
