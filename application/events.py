@@ -375,3 +375,13 @@ class RegionsSplit(Event):
     """exclusive_rois: each region is identified on its own, with these animals (region 0 first)."""
 
     animals_per_region: tuple[int, ...]
+
+
+@attrs.frozen
+class TrackedVideoWritten(Event):
+    """idtrackerai_video wrote ``path`` (``frames`` frames, ``number_of_identities`` drawn)."""
+
+    path: str
+    frames: int
+    number_of_identities: int
+    duration_s: float

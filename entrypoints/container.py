@@ -15,6 +15,7 @@ from idtracker.application.crossing_detection import CrossingDetection
 from idtracker.application.identification_stage import IdentificationStage
 from idtracker.application.cluster_inspection import InspectClusters
 from idtracker.application.identity_matching import MatchIdentities
+from idtracker.application.tracked_video import MakeTrackedVideo
 from idtracker.application.settings import Settings
 from idtracker.application.track_session import TrackSession
 
@@ -86,6 +87,27 @@ def cluster_report(folder: Path, cluster_map):
     return write_cluster_report(folder, cluster_map)
 
 
+def session_json(folder: Path) -> dict:
+    """A session's session.json, read as bounded data."""
+    from idtracker.adapters.storage.session_images import read_session_json
+
+    return read_session_json(folder)
+
+
+def trajectories_of(path: Path) -> dict:
+    """Trajectories from any of idtracker.ai's formats (pickles restricted to data)."""
+    from idtracker.adapters.storage.trajectory_files import read_trajectories
+
+    return read_trajectories(path)
+
+
+def tracked_video_renderer():
+    """The OpenCV tracked-video renderer."""
+    from idtracker.adapters.video.tracked_video_renderer import OpenCvTrackedVideoRenderer
+
+    return OpenCvTrackedVideoRenderer()
+
+
 def sklearn_clustering():
     """k-means and silhouette; scikit-learn is imported only when a session needs identities."""
     from idtracker.adapters.identification.sklearn_clustering import SklearnClustering
@@ -144,6 +166,15 @@ class Container(containers.DeclarativeContainer):
         load_embedding=providers.Object(torch_embedding),
         project=providers.Object(tsne_projection),
         write_report=providers.Object(cluster_report),
+        events=events,
+    )
+
+    tracked_video = providers.Factory(
+        MakeTrackedVideo,
+        open_video=providers.Object(OpenCvVideoSource),
+        read_session=providers.Object(session_json),
+        read_trajectories=providers.Object(trajectories_of),
+        renderer=providers.Factory(tracked_video_renderer),
         events=events,
     )
 

@@ -1,0 +1,77 @@
+"""``idtrackerai_video [SESSION] --run``: a video of the tracking, with every identity's trail and label.
+
+Options are idtracker.ai's: ``--individual`` (one video per animal and their grid), ``--gray``,
+``--t`` (trajectories file instead of the session's), ``--tl`` (trail length in frames), ``--s`` /
+``--e`` (first and end frame; the end is exclusive and defaults to the last tracked frame, included),
+``--size`` (individual tile side in px), ``--no-labels``. Without ``--run`` idtracker.ai opens its
+video generator app, which this version does not have yet: it says so in one line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from idtracker.application import events as ev
+from idtracker.application.errors import UserError
+from idtracker.application.tracked_video import VideoOptions
+
+from .app import LOG_PATH, rotate_log
+from .container import local_container
+
+
+def _non_negative(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{value} must be 0 or more")
+    return value
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="idtrackerai_video", description="Make a video of a tracking session.")
+    parser.add_argument("session", type=Path, nargs="?", metavar="SESSION", help="session folder")
+    parser.add_argument("--run", action="store_true", help="make the video now (without: the app, not built yet)")
+    parser.add_argument("--individual", action="store_true", help="one video per animal, and their grid")
+    parser.add_argument("--gray", action="store_true", help="draw in gray levels")
+    parser.add_argument("--t", type=Path, default=None, metavar="TRAJECTORIES",
+                        help="trajectories file to draw instead of the session's")
+    parser.add_argument("--tl", type=_non_negative, default=20, help="trail length in frames (default: 20)")
+    parser.add_argument("--s", type=_non_negative, default=0, help="first frame (default: 0)")
+    parser.add_argument("--e", type=_non_negative, default=None, help="end frame, exclusive (default: the last)")
+    parser.add_argument("--size", type=_non_negative, default=None,
+                        help="individual videos' tile side in px (default: the median body length)")
+    parser.add_argument("--no-labels", dest="labels", action="store_false", help="do not draw identity labels")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if not args.run or args.session is None:
+        print("idtrackerai_video: error: the video generator app is not available in this version; give a "
+              "SESSION and add --run (e.g. idtrackerai_video session_x --run)", file=sys.stderr)
+        return 2
+    rotate_log(LOG_PATH)
+    container = local_container(LOG_PATH, console=True)
+    events = container.events()
+    options = VideoOptions(args.s, args.e, args.tl, args.gray, args.labels, args.individual, args.size or None)
+    try:
+        if not args.session.is_dir():
+            raise UserError(f"{args.session} is not a folder; give a session folder (session_<name>)")
+        files = container.tracked_video()(args.session, options, args.t)
+    except UserError as error:
+        events.publish(ev.SessionFailed(str(error)))
+        print(f"idtrackerai_video: error: {error}", file=sys.stderr)
+        return 2
+    finally:
+        events.close()
+    for path in files:
+        print(f"written {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
