@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -34,8 +35,10 @@ DEPRECATED = "Deprecated"
 GROUPS = (GENERAL, OUTPUT, BACKGROUND, PARALLEL, TRANSFER, CHECKS, CONTRASTIVE, ADVANCED)
 #: Read first (lowest priority) when present in the working directory, as idtracker.ai does.
 LOCAL_SETTINGS = Path("local_settings.toml")
-NO_GUI = ("the graphical segmentation app is not available yet in idtracker; "
-          "add --track to track from the terminal")
+NO_DISPLAY = ("no display to open the segmentation app on (no DISPLAY or WAYLAND_DISPLAY, e.g. over SSH); "
+              "add --track to track from the terminal")
+NO_QT = ("the segmentation app needs Qt: pip install 'idtracker[gui]' (PySide6, pyqtgraph, superqt, qtpy), "
+         "or add --track to track from the terminal")
 USAGE = "idtrackerai [-h] [--version] [--load <path> ...] [--track] [--PARAMETER VALUE ...]"
 
 
@@ -64,17 +67,36 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings, track = build_settings(argv)
         if not track:
-            raise UserError(NO_GUI)
+            settings = _segmentation_app(settings)
+            if settings is None:
+                return 0  # the window was closed without tracking
     except _ParserExit as done:
         return done.status
     except UserError as error:
         print(f"idtrackerai: error: {error}", file=sys.stderr)
-        if str(error) != NO_GUI:
+        if str(error) not in (NO_DISPLAY, NO_QT):
             from idtracker.entrypoints.app import log_user_error
             log_user_error(str(error))
         return 2
     from idtracker.entrypoints.app import track as track_session  # the pipeline: slow to import, not needed for -h
     return track_session(settings)
+
+
+def _segmentation_app(settings: Settings) -> Settings | None:
+    """Open the segmentation app on these settings; what to track when the user asks to, else None.
+
+    Raises:
+        UserError: no display to show it on, or Qt is not installed.
+    """
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+                                                 or os.environ.get("QT_QPA_PLATFORM")):
+        raise UserError(NO_DISPLAY)
+    try:
+        from idtracker.entrypoints.segmentation_app import run_app
+    except ImportError:
+        raise UserError(NO_QT) from None
+    from idtracker.application.settings import dump_settings
+    return run_app(dump_settings(settings))
 
 
 def build_settings(argv: Sequence[str] | None = None) -> tuple[Settings, bool]:

@@ -15,6 +15,7 @@ from idtracker.application.crossing_detection import CrossingDetection
 from idtracker.application.identification_stage import IdentificationStage
 from idtracker.application.cluster_inspection import InspectClusters
 from idtracker.application.identity_matching import MatchIdentities
+from idtracker.application.segmentation_preview import SegmentationPreview
 from idtracker.application.tracked_video import MakeTrackedVideo
 from idtracker.application.settings import Settings
 from idtracker.application.track_session import TrackSession
@@ -108,6 +109,13 @@ def tracked_video_renderer():
     return OpenCvTrackedVideoRenderer()
 
 
+def frame_segmenter(intensity_ths, area_ths, roi_mask, background):
+    """The tracker's own frame segmenter, for the segmentation app's live preview."""
+    from idtracker.adapters.segmentation.opencv_segmenter import FrameSegmenter
+
+    return FrameSegmenter(intensity_ths, area_ths, roi_mask, background)
+
+
 def sklearn_clustering():
     """k-means and silhouette; scikit-learn is imported only when a session needs identities."""
     from idtracker.adapters.identification.sklearn_clustering import SklearnClustering
@@ -176,6 +184,12 @@ class Container(containers.DeclarativeContainer):
         read_trajectories=providers.Object(trajectories_of),
         renderer=providers.Factory(tracked_video_renderer),
         events=events,
+    )
+
+    segmentation_preview = providers.Factory(
+        SegmentationPreview,
+        images=images,
+        make_segmenter=providers.Object(frame_segmenter),
     )
 
 

@@ -169,9 +169,12 @@ def test_tracking_status_is_the_exit_status(monkeypatch):
     assert main(["--track"]) == 1
 
 
-def test_without_track_says_the_app_is_missing_and_how_to_track(capsys):
+def test_without_track_and_without_a_display_says_to_add_track(capsys, monkeypatch):
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(sys, "platform", "linux")
     status, _, err = run_main(["--number_of_animals", "4"], capsys)
-    assert_one_line_error(status, err, "graphical segmentation app is not available", "add --track")
+    assert_one_line_error(status, err, "no display to open the segmentation app on", "add --track")
 
 
 @pytest.mark.parametrize(("argv", "fragments"), [

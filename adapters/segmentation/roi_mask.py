@@ -35,3 +35,10 @@ def _vertices(roi: Roi) -> np.ndarray:
         axes = tuple(int(np.floor(a + 0.5)) for a in roi.axes)
         return cv2.ellipse2Poly(center, axes, int(np.floor(roi.angle + 0.5)), 0, 360, ELLIPSE_STEP_DEGREES)
     return np.floor(roi.points + 0.5).astype(np.int32)
+
+
+def ellipse_through(points: np.ndarray) -> tuple[tuple[int, int], tuple[int, int], float]:
+    """The ellipse fitted (least squares, OpenCV) to five or more clicked points, as an ROI stores it:
+    integer centre, integer half-axes, angle in degrees."""
+    (cx, cy), (width, height), angle = cv2.fitEllipse(np.asarray(points, np.float32).reshape(-1, 1, 2))
+    return (int(round(cx)), int(round(cy))), (int(round(width / 2)), int(round(height / 2))), round(float(angle), 1)
