@@ -385,3 +385,12 @@ class TrackedVideoWritten(Event):
     frames: int
     number_of_identities: int
     duration_s: float
+
+
+@attrs.frozen
+class ValidationSaved(Event):
+    """The validator saved ``session`` after ``edits`` edits (``files`` files written)."""
+
+    session: str
+    edits: int
+    files: int

@@ -17,6 +17,7 @@ from idtracker.application.cluster_inspection import InspectClusters
 from idtracker.application.identity_matching import MatchIdentities
 from idtracker.application.segmentation_preview import SegmentationPreview
 from idtracker.application.tracked_video import MakeTrackedVideo
+from idtracker.application.validation import Validation
 from idtracker.application.settings import Settings
 from idtracker.application.track_session import TrackSession
 
@@ -116,6 +117,31 @@ def frame_segmenter(intensity_ths, area_ths, roi_mask, background):
     return FrameSegmenter(intensity_ths, area_ths, roi_mask, background)
 
 
+def read_session_blobs(folder: Path):
+    """A session's blobs for the validator (numpy, no pickles)."""
+    from idtracker.adapters.storage.validation_files import read_session_blobs as read
+
+    return read(folder)
+
+
+def write_validated_blobs(folder: Path, identity, placed: dict) -> Path:
+    from idtracker.adapters.storage.validation_files import write_validated_blobs as write
+
+    return write(folder, identity, placed)
+
+
+def write_json(path: Path, data: dict) -> Path:
+    from idtracker.adapters.storage.validation_files import write_json as write
+
+    return write(path, data)
+
+
+def write_trajectory_files(data: dict, folder: Path, formats: list[str], stem: str = "trajectories"):
+    from idtracker.adapters.storage.trajectory_files import write_trajectories
+
+    return write_trajectories(data, folder, formats, stem=stem)
+
+
 def sklearn_clustering():
     """k-means and silhouette; scikit-learn is imported only when a session needs identities."""
     from idtracker.adapters.identification.sklearn_clustering import SklearnClustering
@@ -190,6 +216,17 @@ class Container(containers.DeclarativeContainer):
         SegmentationPreview,
         images=images,
         make_segmenter=providers.Object(frame_segmenter),
+    )
+
+    validation = providers.Factory(
+        Validation,
+        read_session=providers.Object(session_json),
+        read_blobs=providers.Object(read_session_blobs),
+        read_trajectories=providers.Object(trajectories_of),
+        write_trajectories=providers.Object(write_trajectory_files),
+        write_validated_blobs=providers.Object(write_validated_blobs),
+        write_json=providers.Object(write_json),
+        events=events,
     )
 
 

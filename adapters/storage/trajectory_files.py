@@ -46,7 +46,8 @@ ACCEPTED = ("a trajectories file (.h5, .hdf5, .npy, .pickle, _tidy.csv, .parquet
 READ_ERRORS = (OSError, ValueError, KeyError, TypeError, EOFError, pickle.UnpicklingError)
 
 
-def write_trajectories(data: dict[str, Any], folder: Path, formats: Iterable[str]) -> list[Path]:
+def write_trajectories(data: dict[str, Any], folder: Path, formats: Iterable[str],
+                       stem: str = "trajectories") -> list[Path]:
     """Write the trajectories dict in each requested format inside ``folder``, every file atomically.
 
     Args:
@@ -54,6 +55,7 @@ def write_trajectories(data: dict[str, Any], folder: Path, formats: Iterable[str
             every format holds the same keys, order and dtypes.
         folder: the session's ``trajectories/`` folder (created if missing).
         formats: names from :data:`FORMATS`; repeats are written once.
+        stem: the files' name in place of ``trajectories`` (the validator writes ``trajectories_validated``).
 
     Returns:
         Every file written, in the order of ``formats``.
@@ -69,7 +71,7 @@ def write_trajectories(data: dict[str, Any], folder: Path, formats: Iterable[str
     written: list[Path] = []
     for name in formats:
         file_name, writer = WRITERS[name]
-        written += writer(data, Path(folder) / file_name)
+        written += writer(data, Path(folder) / file_name.replace("trajectories", stem, 1))
     return written
 
 

@@ -1,0 +1,173 @@
+"""The validator's use case: open a finished session, list its errors, edit identities, save validated trajectories.
+
+Edits act on the identity of every blob (and positions the user placed); trajectories and the
+error list follow from that state. Saving writes ``trajectories/trajectories_validated.*`` in
+the session's formats beside the originals, ``preprocessing/blobs_validated.npz`` (so the work
+reopens), ``validation.json`` (every edit made) and ``last_validated`` in session.json.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from pathlib import Path
+
+import attrs
+import numpy as np
+from idtracker.domain.blobs import BlobTable
+from idtracker.domain.validation import (
+    EditHistory,
+    ValidationError,
+    ValidationState,
+    change_identity,
+    find_errors,
+    interpolate_gap,
+    place_centroid,
+    swap_identities,
+)
+
+from . import events as ev
+from .errors import UserError
+from .ports import EventSink
+
+VALIDATED_STEM = "trajectories_validated"
+
+
+@attrs.frozen
+class SessionBlobs:
+    """A session's blobs with their fragment, kind and identity (1-based, 0 none), and any placed positions."""
+
+    blobs: BlobTable
+    fragment: np.ndarray
+    is_individual: np.ndarray
+    identity: np.ndarray
+    placed: dict = attrs.field(factory=dict)
+
+
+@attrs.define
+class ValidationSession:
+    """An open session being validated."""
+
+    folder: Path
+    info: dict
+    blobs: SessionBlobs
+    record: dict
+    history: EditHistory
+    edits: list[dict] = attrs.field(factory=list)
+
+    @property
+    def number_of_identities(self) -> int:
+        return int(np.asarray(self.record["trajectories"]).shape[1])
+
+    @property
+    def number_of_frames(self) -> int:
+        return int(np.asarray(self.record["trajectories"]).shape[0])
+
+    @property
+    def state(self) -> ValidationState:
+        return self.history.current
+
+    def trajectories(self) -> np.ndarray:
+        b = self.blobs.blobs
+        return self.state.trajectories(b.frame, b.centroid, self.number_of_identities, self.number_of_frames)
+
+    def tracked(self) -> np.ndarray:
+        """(F,) frames inside the session's tracking intervals."""
+        mask = np.zeros(self.number_of_frames, bool)
+        for start, stop in self.info.get("tracking_intervals") or [[0, self.number_of_frames]]:
+            mask[int(start):int(stop)] = True
+        return mask
+
+    def errors(self, jump_sigmas: float) -> list[ValidationError]:
+        b = self.blobs
+        return find_errors(self.trajectories(), b.blobs.frame, self.state.identity, b.is_individual, self.tracked(),
+                           jump_sigmas)
+
+    def blobs_at(self, frame: int) -> np.ndarray:
+        """Indices of the blobs of ``frame``."""
+        return np.flatnonzero(self.blobs.blobs.frame == frame)
+
+    def _edit(self, state: ValidationState, **what: object) -> None:
+        self.history.push(state)
+        self.edits = self.edits[:self.history.at - 1] + [what]
+
+    def change_identity(self, blob: int, new: int, propagate: bool = True) -> None:
+        self._check_identity(new, allow_zero=True)
+        self._edit(change_identity(self.state, blob, new, self.blobs.fragment, propagate),
+                   edit="change identity", blob=int(blob), frame=int(self.blobs.blobs.frame[blob]),
+                   identity=int(new), propagate=bool(propagate))
+
+    def swap(self, a: int, b: int, from_frame: int) -> None:
+        self._check_identity(a)
+        self._check_identity(b)
+        self._edit(swap_identities(self.state, a, b, from_frame, self.blobs.blobs.frame), edit="swap identities",
+                   identities=[int(a), int(b)], frame=int(from_frame))
+
+    def place(self, frame: int, identity: int, xy: tuple[float, float] | None) -> None:
+        self._check_identity(identity)
+        self._edit(place_centroid(self.state, frame, identity, xy), edit="place centroid" if xy else "remove centroid",
+                   frame=int(frame), identity=int(identity), position=None if xy is None else list(map(float, xy)))
+
+    def interpolate(self, identity: int, start: int, stop: int, order: int = 3) -> None:
+        self._check_identity(identity)
+        try:
+            state = interpolate_gap(self.state, self.trajectories(), identity, start, stop, order)
+        except ValueError as error:
+            raise UserError(str(error)) from None
+        self._edit(state, edit="interpolate", identity=int(identity), frames=[int(start), int(stop)], order=int(order))
+
+    def undo(self) -> None:
+        self.history.undo()
+
+    def redo(self) -> None:
+        self.history.redo()
+
+    def _check_identity(self, identity: int, allow_zero: bool = False) -> None:
+        if not (allow_zero and identity == 0) and not 1 <= identity <= self.number_of_identities:
+            raise UserError(f"identity {identity}: valid identities are 1-{self.number_of_identities}")
+
+
+@attrs.define
+class Validation:
+    """Opens sessions for validation and saves them (ports are plain callables the container gives)."""
+
+    read_session: Callable[[Path], dict]
+    read_blobs: Callable[[Path], SessionBlobs]
+    read_trajectories: Callable[[Path], dict]
+    write_trajectories: Callable[..., list[Path]]
+    write_validated_blobs: Callable[[Path, np.ndarray, dict], Path]
+    write_json: Callable[[Path, dict], Path]
+    events: EventSink
+
+    def open(self, folder: Path) -> ValidationSession:
+        """The session in ``folder`` with its last saved validation, if any.
+
+        Raises:
+            UserError: not a finished session (no session.json, blobs or trajectories).
+        """
+        info = self.read_session(folder)
+        blobs = self.read_blobs(folder)
+        record = self.read_trajectories(folder / "trajectories")
+        state = ValidationState(blobs.identity.copy(), dict(blobs.placed))
+        return ValidationSession(folder, info, blobs, record, EditHistory([state]))
+
+    def save(self, session: ValidationSession) -> list[Path]:
+        """Write the validated trajectories beside the originals, the state, the edits and last_validated."""
+        trajectories = session.trajectories()
+        original = np.asarray(session.record["trajectories"], float)
+        probabilities = np.asarray(session.record["id_probabilities"], float).copy()
+        unchanged = np.all(np.isclose(trajectories, original) | (np.isnan(trajectories) & np.isnan(original)), axis=2)
+        probabilities[~unchanged] = np.nan
+        probabilities[np.isnan(trajectories[..., 0])] = 0.0
+        record = {**session.record, "trajectories": trajectories, "id_probabilities": probabilities,
+                  "fraction_identified": float(np.isfinite(trajectories).mean())}
+        formats = list(session.info.get("trajectories_formats") or ["h5", "npy", "csv"])
+        files = self.write_trajectories(record, session.folder / "trajectories", formats, stem=VALIDATED_STEM)
+        files.append(self.write_validated_blobs(session.folder, session.state.identity, session.state.placed))
+        now = datetime.datetime.now().isoformat(timespec="seconds")
+        files.append(self.write_json(session.folder / "validation.json",
+                                     {"last_validated": now, "edits": session.edits[:session.history.at]}))
+        files.append(self.write_json(session.folder / "session.json", {**session.info, "last_validated": now}))
+        session.info["last_validated"] = now
+        self.events.publish(ev.ValidationSaved(str(session.folder), session.history.at, len(files)))
+        return files
