@@ -148,7 +148,8 @@ class Validation:
         info = self.read_session(folder)
         blobs = self.read_blobs(folder)
         record = self.read_trajectories(folder / "trajectories")
-        state = ValidationState(blobs.identity.copy(), dict(blobs.placed))
+        placed = dict(blobs.placed) or _placed_by_tracking(blobs, np.asarray(record["trajectories"], float))
+        state = ValidationState(blobs.identity.copy(), placed)
         return ValidationSession(folder, info, blobs, record, EditHistory([state]))
 
     def save(self, session: ValidationSession) -> list[Path]:
@@ -171,3 +172,12 @@ class Validation:
         session.info["last_validated"] = now
         self.events.publish(ev.ValidationSaved(str(session.folder), session.history.at, len(files)))
         return files
+
+
+def _placed_by_tracking(blobs: SessionBlobs, trajectories: np.ndarray) -> dict:
+    """Positions the tracker gave without a blob of that identity (animals followed through crossings),
+    so the validator starts from the trajectories the session wrote."""
+    b = blobs.blobs
+    own = ValidationState(blobs.identity).trajectories(b.frame, b.centroid, trajectories.shape[1], len(trajectories))
+    frames, ids = np.nonzero(np.isnan(own[..., 0]) & np.isfinite(trajectories[..., 0]))
+    return {(int(t), int(k) + 1): (float(trajectories[t, k, 0]), float(trajectories[t, k, 1])) for t, k in zip(frames, ids)}

@@ -211,6 +211,7 @@ class ValidatorWindow(QtWidgets.QMainWindow):
                 item.setData(QtCore.Qt.ItemDataRole.DisplayRole, value)
                 self.errors_table.setItem(row, col, item)
         self.errors_table.setSortingEnabled(True)
+        self.errors_table.resizeColumnsToContents()
         self.status.showMessage(f"{len(errors)} errors", 5000)
         self.redraw()
 
