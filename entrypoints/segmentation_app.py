@@ -95,6 +95,7 @@ class SegmentationWindow(QtWidgets.QMainWindow):
         self.panel.background_stat.currentIndexChanged.connect(lambda *_: self._background_toggled(True)
                                                                if self.panel.background_box.isChecked() else None)
         self.panel.roi_add.toggled.connect(self._roi_adding)
+        self.panel.background_view.toggled.connect(lambda *_: self.refresh())
         self.panel.save_button.clicked.connect(self._save_dialog)
         self.panel.track_button.clicked.connect(self.track)
         self.player.frame_changed.connect(lambda _: self.refresh())
@@ -133,7 +134,7 @@ class SegmentationWindow(QtWidgets.QMainWindow):
         intervals = self.panel.params()["tracking_intervals"] if keep_params else None
         self.panel.set_videos(paths, self.video.number_of_frames)
         if intervals:
-            self.panel.interval.setValue(tuple(intervals[0]))
+            self.panel.load({**self.panel.params(), "tracking_intervals": intervals})
         self.player.open(functools.lru_cache(FRAME_CACHE)(self._read), self.video.number_of_frames,
                          self.video.frames_per_second)
         self.refresh()
@@ -149,6 +150,8 @@ class SegmentationWindow(QtWidgets.QMainWindow):
         params = self.panel.params()
         gray = self.player.current
         background = self.background if params["use_bkg"] else None
+        viewing = self.panel.background_view.isChecked() and background is not None
+        self.player.image.setImage(background if viewing else gray, levels=(0, 255), autoLevels=False)
         if params["use_bkg"] and background is None:
             self.player.set_overlay(None)
             self.plot.show_blobs(np.zeros(0), params["number_of_animals"], params["area_ths"][0])

@@ -159,3 +159,37 @@ def test_without_a_display_plain_idtrackerai_says_to_use_track(monkeypatch, caps
     assert cli.main(["--number_of_animals", "3"]) == 2
     [line] = capsys.readouterr().err.strip().splitlines()
     assert "no display" in line and "--track" in line
+
+
+def test_several_tracking_intervals_are_typed_clamped_and_saved(window):
+    window.panel.interval_box.setChecked(True)
+    window.panel.intervals_multiple.setChecked(True)
+    window.panel.intervals_text.setText("[0,10], [30, 20], [35,99], [5,5]")
+    assert window.panel.params()["tracking_intervals"] == [[0, 10], [20, 30], [35, 40]]
+
+
+def test_the_background_can_be_viewed_in_the_player(window, qtbot):
+    window.panel.background_box.setChecked(True)
+    qtbot.waitUntil(lambda: window.background is not None, timeout=10000)
+    window.panel.background_view.setChecked(True)
+    assert np.array_equal(window.player.image.image, window.background)
+    window.panel.background_view.setChecked(False)
+    assert np.array_equal(window.player.image.image, window.player.current)
+
+
+def test_a_roi_drawn_in_the_app_tracks_the_same_from_its_saved_toml(window, tmp_path):
+    """Issue 14: the app's own run and `idtrackerai --load saved.toml --track` give the same trajectories."""
+    from idtracker.adapters.storage.trajectory_files import read_trajectories
+    from idtracker.entrypoints.app import track
+
+    _click_polygon(window, [(0, 0), (160, 0), (160, 179), (0, 179)])
+    window.panel.without_identities.setChecked(True)
+    window.panel.name.setText("app")
+    saved = window.save(tmp_path / "app.toml")
+    assert "roi_list" in saved.read_text() and "160.0" in saved.read_text()
+    window.track()
+    assert track(window.settings, console=False) == 0
+    assert cli.main(["--load", str(saved), "--track", "--name", "toml"]) == 0
+    ours = read_trajectories(tmp_path / "session_app")["trajectories"]
+    theirs = read_trajectories(tmp_path / "session_toml")["trajectories"]
+    assert ours.shape == (40, 2, 2) and np.array_equal(ours, theirs, equal_nan=True)

@@ -7,6 +7,7 @@ build from a TOML, ``load()`` sets them from one, and ``changed`` fires on any e
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 from qtpy import QtCore, QtWidgets
@@ -40,6 +41,9 @@ class SegmentationPanel(QtWidgets.QWidget):
         self.video_label.setWordWrap(True)
         self.interval_box = QtWidgets.QCheckBox("Tracking interval")
         self.interval = _range_slider(0, 1)
+        self.intervals_multiple = QtWidgets.QCheckBox("Multiple")
+        self.intervals_text = QtWidgets.QLineEdit()
+        self.intervals_text.setPlaceholderText("[0,1000],[1300,2400],...")
         self.roi_box = QtWidgets.QCheckBox("Regions of interest")
         self.roi_kind = QtWidgets.QComboBox()
         self.roi_kind.addItems(ROI_KINDS)
@@ -55,6 +59,8 @@ class SegmentationPanel(QtWidgets.QWidget):
         self.background_box = QtWidgets.QCheckBox("Background subtraction")
         self.background_stat = QtWidgets.QComboBox()
         self.background_stat.addItems(STATS)
+        self.background_view = QtWidgets.QPushButton("View background")
+        self.background_view.setCheckable(True)
         self.intensity_label = QtWidgets.QLabel("Blob intensity thresholds")
         self.intensity_mode = QtWidgets.QComboBox()
         self.intensity_mode.addItems(INTENSITY_MODES)
@@ -81,12 +87,15 @@ class SegmentationPanel(QtWidgets.QWidget):
         area_row.addWidget(QtWidgets.QLabel("Area thresholds"))
         area_row.addWidget(self.area_upper)
         background_row = QtWidgets.QHBoxLayout()
-        background_row.addWidget(self.background_box)
-        background_row.addWidget(self.background_stat)
+        for w in (self.background_box, self.background_stat, self.background_view):
+            background_row.addWidget(w)
+        interval_row = QtWidgets.QHBoxLayout()
+        interval_row.addWidget(self.interval_box)
+        interval_row.addWidget(self.intervals_multiple)
         animals_row = QtWidgets.QHBoxLayout()
         animals_row.addWidget(QtWidgets.QLabel("Number of animals"))
         animals_row.addWidget(self.animals)
-        items = [self.open_button, self.video_label, self.interval_box, self.interval, self.roi_box, roi_row,
+        items = [self.open_button, self.video_label, interval_row, self.interval, self.intervals_text, self.roi_box, roi_row,
                  self.roi_list, self.exclusive, animals_row, background_row, self.intensity_label, self.intensity_mode,
                  self.intensity, area_row, self.area_min, self.area, self.check_segmentation, self.without_identities,
                  QtWidgets.QLabel("Session name"), self.name, self.save_button, self.track_button]
@@ -95,14 +104,16 @@ class SegmentationPanel(QtWidgets.QWidget):
         form.addStretch(1)
 
     def _connect(self) -> None:
-        for signal in (self.interval_box.toggled, self.interval.valueChanged, self.roi_box.toggled,
+        for signal in (self.interval_box.toggled, self.interval.valueChanged, self.intervals_multiple.toggled,
+                       self.intervals_text.editingFinished, self.roi_box.toggled,
                        self.exclusive.toggled, self.animals.valueChanged, self.background_box.toggled,
                        self.background_stat.currentIndexChanged, self.intensity.valueChanged,
                        self.area_min.valueChanged, self.area.valueChanged, self.area_upper.toggled,
                        self.check_segmentation.toggled, self.without_identities.toggled, self.name.textChanged):
             signal.connect(self._emit_changed)
         self.area_upper.toggled.connect(self._show_area)
-        self.interval_box.toggled.connect(self.interval.setEnabled)
+        self.interval_box.toggled.connect(self._show_intervals)
+        self.intervals_multiple.toggled.connect(self._show_intervals)
         self.intensity_mode.currentIndexChanged.connect(self._intensity_mode)
         self.background_box.toggled.connect(self._background_mode)
         self.roi_remove.clicked.connect(self._remove_roi)
@@ -110,6 +121,24 @@ class SegmentationPanel(QtWidgets.QWidget):
     def _emit_changed(self, *_: object) -> None:
         if not self._loading:
             self.changed.emit()
+
+    def _show_intervals(self, *_: object) -> None:
+        on, multiple = self.interval_box.isChecked(), self.intervals_multiple.isChecked()
+        self.interval.setEnabled(on and not multiple)
+        self.intervals_multiple.setEnabled(on)
+        self.intervals_text.setVisible(on and multiple)
+
+    def tracking_intervals(self) -> list[list[int]] | None:
+        """The intervals asked for: the slider's, or with "Multiple" the text's ``[a,b],[c,d]`` pairs,
+        clamped to the video, each put in order, empty ones dropped; None for the whole video."""
+        if not self.interval_box.isChecked():
+            return None
+        if not self.intervals_multiple.isChecked():
+            return [list(map(int, self.interval.value()))]
+        numbers = [int(float(v)) for v in re.findall(r"-?\d+(?:\.\d*)?", self.intervals_text.text())]
+        top = self.interval.maximum()
+        pairs = [sorted((min(max(a, 0), top), min(max(b, 0), top))) for a, b in zip(numbers[::2], numbers[1::2])]
+        return [p for p in pairs if p[0] < p[1]] or None
 
     def _show_area(self, upper: bool) -> None:
         self.area_min.setVisible(not upper)
@@ -161,7 +190,7 @@ class SegmentationPanel(QtWidgets.QWidget):
         if self.name.text().strip():
             params["name"] = self.name.text().strip()
         low, high = self.intensity.value()
-        interval = [list(map(int, self.interval.value()))] if self.interval_box.isChecked() else None
+        interval = self.tracking_intervals()
         params.update({
             "video_paths": [str(p) for p in self.video_paths],
             "intensity_ths": [float(low), float(high)],
@@ -204,9 +233,11 @@ class SegmentationPanel(QtWidgets.QWidget):
         self.exclusive.setChecked(bool(params.get("exclusive_rois")))
         intervals = params.get("tracking_intervals")
         self.interval_box.setChecked(bool(intervals))
-        self.interval.setEnabled(bool(intervals))
+        self.intervals_multiple.setChecked(bool(intervals) and len(intervals) > 1)
+        self.intervals_text.setText(",".join(f"[{int(a)},{int(b)}]" for a, b in intervals or []))
         if intervals:
             self.interval.setValue(tuple(int(v) for v in intervals[0]))
+        self._show_intervals()
         self.name.setText(str(params.get("name") or ""))
         self._background_mode(self.background_box.isChecked())
         self._loading = False
