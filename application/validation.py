@@ -54,6 +54,9 @@ class ValidationSession:
     record: dict
     history: EditHistory
     edits: list[dict] = attrs.field(factory=list)
+    labels: list[str] = attrs.field(factory=list)
+    groups: dict[str, list[int]] = attrs.field(factory=dict)
+    calibrations: list[dict] = attrs.field(factory=list)
 
     @property
     def number_of_identities(self) -> int:
@@ -116,6 +119,37 @@ class ValidationSession:
             raise UserError(str(error)) from None
         self._edit(state, edit="interpolate", identity=int(identity), frames=[int(start), int(stop)], order=int(order))
 
+    def set_label(self, identity: int, label: str) -> None:
+        """Name an identity (idtracker.ai's identities_labels); empty puts its number back."""
+        self._check_identity(identity)
+        self.labels[identity - 1] = label.strip() or str(identity)
+
+    def set_group(self, name: str, identities: list[int]) -> None:
+        """A named group of identities (identities_groups); no identities removes the group."""
+        name = name.strip()
+        if not name:
+            raise UserError("group name: give the group a name")
+        for identity in identities:
+            self._check_identity(identity)
+        if identities:
+            self.groups[name] = sorted(set(int(i) for i in identities))
+        else:
+            self.groups.pop(name, None)
+
+    def add_calibration(self, a: tuple[float, float], b: tuple[float, float], distance: float) -> float:
+        """Two points ``distance`` (in the user's unit) apart; returns the length unit (px per unit) now."""
+        pixels = float(np.hypot(b[0] - a[0], b[1] - a[1]))
+        if not distance > 0 or not pixels > 0:
+            raise UserError(f"length calibration: two different points and a real distance > 0 are needed (got {distance})")
+        self.calibrations.append({"points": [list(map(float, a)), list(map(float, b))], "pixels": pixels,
+                                  "distance": float(distance)})
+        return self.length_unit
+
+    @property
+    def length_unit(self) -> float | None:
+        """Pixels per unit of length, averaged over the calibrations (idtracker.ai's length_unit)."""
+        return float(np.mean([c["pixels"] / c["distance"] for c in self.calibrations])) if self.calibrations else None
+
     def undo(self) -> None:
         self.history.undo()
 
@@ -150,7 +184,13 @@ class Validation:
         record = self.read_trajectories(folder / "trajectories")
         placed = dict(blobs.placed) or _placed_by_tracking(blobs, np.asarray(record["trajectories"], float))
         state = ValidationState(blobs.identity.copy(), placed)
-        return ValidationSession(folder, info, blobs, record, EditHistory([state]))
+        n = int(np.asarray(record["trajectories"]).shape[1])
+        labels = [str(x) for x in (info.get("identities_labels") or record.get("identities_labels") or [])][:n]
+        labels += [str(k + 1) for k in range(len(labels), n)]
+        groups = {str(k): [int(i) for i in v] for k, v in (info.get("identities_groups") or {}).items()}
+        calibrations = [c for c in info.get("length_calibrations") or [] if isinstance(c, dict)]
+        return ValidationSession(folder, info, blobs, record, EditHistory([state]), labels=labels, groups=groups,
+                                 calibrations=calibrations)
 
     def save(self, session: ValidationSession) -> list[Path]:
         """Write the validated trajectories beside the originals, the state, the edits and last_validated."""
@@ -161,14 +201,18 @@ class Validation:
         probabilities[~unchanged] = np.nan
         probabilities[np.isnan(trajectories[..., 0])] = 0.0
         record = {**session.record, "trajectories": trajectories, "id_probabilities": probabilities,
-                  "fraction_identified": float(np.isfinite(trajectories).mean())}
+                  "fraction_identified": float(np.isfinite(trajectories).mean()),
+                  "identities_labels": list(session.labels), "identities_groups": dict(session.groups),
+                  "length_unit": session.length_unit}
         formats = list(session.info.get("trajectories_formats") or ["h5", "npy", "csv"])
         files = self.write_trajectories(record, session.folder / "trajectories", formats, stem=VALIDATED_STEM)
         files.append(self.write_validated_blobs(session.folder, session.state.identity, session.state.placed))
         now = datetime.datetime.now().isoformat(timespec="seconds")
         files.append(self.write_json(session.folder / "validation.json",
                                      {"last_validated": now, "edits": session.edits[:session.history.at]}))
-        files.append(self.write_json(session.folder / "session.json", {**session.info, "last_validated": now}))
+        files.append(self.write_json(session.folder / "session.json", {
+            **session.info, "last_validated": now, "identities_labels": list(session.labels),
+            "identities_groups": dict(session.groups), "length_calibrations": list(session.calibrations)}))
         session.info["last_validated"] = now
         self.events.publish(ev.ValidationSaved(str(session.folder), session.history.at, len(files)))
         return files

@@ -109,11 +109,92 @@ class ValidatorWindow(QtWidgets.QMainWindow):
             draw_row.addWidget(box)
         column.addLayout(draw_row)
         column.addWidget(self._button("Save", self.save, "Ctrl+S"))
+        tabs = QtWidgets.QTabWidget()
+        tabs.addTab(left, "Errors and edits")
+        tabs.addTab(self._labels_tab(), "Labels")
+        tabs.addTab(self._groups_tab(), "Groups")
+        tabs.addTab(self._length_tab(), "Length calibration")
         splitter = QtWidgets.QSplitter()
-        splitter.addWidget(left)
+        splitter.addWidget(tabs)
         splitter.addWidget(self.player)
         splitter.setSizes([360, 920])
         self.setCentralWidget(splitter)
+
+    def _labels_tab(self) -> QtWidgets.QWidget:
+        self.labels_table = QtWidgets.QTableWidget(0, 2)
+        self.labels_table.setHorizontalHeaderLabels(("Identity", "Label"))
+        self.labels_table.cellChanged.connect(self._label_edited)
+        return self.labels_table
+
+    def _groups_tab(self) -> QtWidgets.QWidget:
+        tab = QtWidgets.QWidget()
+        column = QtWidgets.QVBoxLayout(tab)
+        self.group_name, self.group_ids = QtWidgets.QLineEdit(), QtWidgets.QLineEdit()
+        self.group_name.setPlaceholderText("group name")
+        self.group_ids.setPlaceholderText("identities, e.g. 1, 2, 5")
+        self.groups_list = QtWidgets.QListWidget()
+        for widget in (self.group_name, self.group_ids, self._button("Set group (no identities removes it)",
+                                                                      self.set_group), self.groups_list):
+            column.addWidget(widget)
+        return tab
+
+    def _length_tab(self) -> QtWidgets.QWidget:
+        tab = QtWidgets.QWidget()
+        column = QtWidgets.QVBoxLayout(tab)
+        self.calibrate = QtWidgets.QPushButton("Click two points on the video")
+        self.calibrate.setCheckable(True)
+        self.calibrate.toggled.connect(lambda on: setattr(self, "_calibration_points", []))
+        self.real_distance = QtWidgets.QDoubleSpinBox()
+        self.real_distance.setRange(0.0001, 1e6)
+        self.real_distance.setDecimals(4)
+        self.real_distance.setValue(1.0)
+        self.calibrations_list = QtWidgets.QListWidget()
+        self.length_label = QtWidgets.QLabel("no calibration")
+        row = QtWidgets.QHBoxLayout()
+        row.addWidget(QtWidgets.QLabel("Real distance between them"))
+        row.addWidget(self.real_distance)
+        column.addWidget(self.calibrate)
+        column.addLayout(row)
+        column.addWidget(self.calibrations_list)
+        column.addWidget(self.length_label)
+        self._calibration_points: list[tuple[float, float]] = []
+        return tab
+
+    def _show_metadata(self) -> None:
+        """Labels, groups and calibrations of the session in their tabs."""
+        self.labels_table.blockSignals(True)
+        self.labels_table.setRowCount(len(self.session.labels))
+        for k, label in enumerate(self.session.labels):
+            number = QtWidgets.QTableWidgetItem(str(k + 1))
+            number.setFlags(number.flags() & ~QtCore.Qt.ItemFlag.ItemIsEditable)
+            self.labels_table.setItem(k, 0, number)
+            self.labels_table.setItem(k, 1, QtWidgets.QTableWidgetItem(label))
+        self.labels_table.blockSignals(False)
+        self.groups_list.clear()
+        self.groups_list.addItems([f"{name}: {', '.join(map(str, ids))}" for name, ids in self.session.groups.items()])
+        self.calibrations_list.clear()
+        self.calibrations_list.addItems([f"{c['pixels']:.1f} px = {c['distance']:g}" for c in self.session.calibrations])
+        unit = self.session.length_unit
+        self.length_label.setText("no calibration" if unit is None else f"length unit: {unit:.3f} px per unit")
+        for k, label in enumerate(self._labels):
+            label.setText(self.session.labels[k])
+
+    def _label_edited(self, row: int, column: int) -> None:
+        if column == 1:
+            self.session.set_label(row + 1, self.labels_table.item(row, 1).text())
+            self._show_metadata()
+
+    def set_group(self) -> None:
+        try:
+            ids = [int(v) for v in self.group_ids.text().replace(",", " ").split()]
+            self.session.set_group(self.group_name.text(), ids)
+        except ValueError:
+            self.show_error(f"identities: {self.group_ids.text()!r} are not whole numbers")
+            return
+        except UserError as error:
+            self.show_error(str(error))
+            return
+        self._show_metadata()
 
     def _connect(self) -> None:
         self.player.frame_changed.connect(lambda _: self.redraw())
@@ -154,6 +235,7 @@ class ValidatorWindow(QtWidgets.QMainWindow):
         self.setWindowTitle(f"idtracker - validator - {folder}")
         self.player.open(functools.lru_cache(FRAME_CACHE)(self._read), self.session.number_of_frames,
                          self.video.frames_per_second)
+        self._show_metadata()
         self.refresh_errors()
 
     def _read(self, t: int) -> np.ndarray | None:
@@ -228,6 +310,16 @@ class ValidatorWindow(QtWidgets.QMainWindow):
     # --- selection and edits -------------------------------------------------------------------
     def _clicked(self, x: float, y: float, button: int) -> None:
         if self.session is None:
+            return
+        if self.calibrate.isChecked():
+            self._calibration_points.append((x, y))
+            if len(self._calibration_points) == 2:
+                try:
+                    self.session.add_calibration(*self._calibration_points, self.real_distance.value())
+                except UserError as error:
+                    self.show_error(str(error))
+                self.calibrate.setChecked(False)
+                self._show_metadata()
             return
         here = self.session.blobs_at(self.player.frame)
         if button == 2:  # right click: place the chosen identity's centroid here

@@ -3,13 +3,14 @@
 Options are idtracker.ai's: ``--individual`` (one video per animal and their grid), ``--gray``,
 ``--t`` (trajectories file instead of the session's), ``--tl`` (trail length in frames), ``--s`` /
 ``--e`` (first and end frame; the end is exclusive and defaults to the last tracked frame, included),
-``--size`` (individual tile side in px), ``--no-labels``. Without ``--run`` idtracker.ai opens its
-video generator app, which this version does not have yet: it says so in one line.
+``--size`` (individual tile side in px), ``--no-labels``. Without ``--run`` a small dialog with the
+same options (``entrypoints/video_app.py``) makes the video with a progress bar.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -34,7 +35,7 @@ def _non_negative(text: str) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="idtrackerai_video", description="Make a video of a tracking session.")
     parser.add_argument("session", type=Path, nargs="?", metavar="SESSION", help="session folder")
-    parser.add_argument("--run", action="store_true", help="make the video now (without: the app, not built yet)")
+    parser.add_argument("--run", action="store_true", help="make the video now, headless (without: a dialog)")
     parser.add_argument("--individual", action="store_true", help="one video per animal, and their grid")
     parser.add_argument("--gray", action="store_true", help="draw in gray levels")
     parser.add_argument("--t", type=Path, default=None, metavar="TRAJECTORIES",
@@ -50,9 +51,11 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    if not args.run or args.session is None:
-        print("idtrackerai_video: error: the video generator app is not available in this version; give a "
-              "SESSION and add --run (e.g. idtrackerai_video session_x --run)", file=sys.stderr)
+    if not args.run:
+        return _dialog(args.session)
+    if args.session is None:
+        print("idtrackerai_video: error: --run needs a SESSION folder (e.g. idtrackerai_video session_x --run)",
+              file=sys.stderr)
         return 2
     rotate_log(LOG_PATH)
     container = local_container(LOG_PATH, console=True)
@@ -71,6 +74,27 @@ def main(argv: list[str] | None = None) -> int:
     for path in files:
         print(f"written {path}")
     return 0
+
+
+def _dialog(session: Path | None) -> int:
+    """The video generator dialog; one line and exit 2 without a display or Qt."""
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+                                                 or os.environ.get("QT_QPA_PLATFORM")):
+        print("idtrackerai_video: error: no display for the video generator dialog; add --run to make the video "
+              "from the terminal", file=sys.stderr)
+        return 2
+    try:
+        from qtpy import QtWidgets
+
+        from idtracker.entrypoints.video_app import VideoDialog
+    except ImportError:
+        print("idtrackerai_video: error: the dialog needs Qt: pip install 'idtracker[gui]', or add --run",
+              file=sys.stderr)
+        return 2
+    app = QtWidgets.QApplication.instance() or QtWidgets.QApplication([])
+    dialog = VideoDialog(session)
+    dialog.show()
+    return app.exec()
 
 
 if __name__ == "__main__":

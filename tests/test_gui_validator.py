@@ -126,3 +126,23 @@ def test_validate_without_a_display_or_a_session_is_one_line(monkeypatch, capsys
     assert validate_main([]) == 2
     [line] = capsys.readouterr().err.strip().splitlines()
     assert "no display" in line
+
+
+def test_labels_groups_and_length_calibration_are_saved_as_idtracker_ai_keeps_them(window, session):
+    window.labels_table.item(0, 1).setText("Nemo")
+    assert window.session.labels == ["Nemo", "2", "3"] and window._labels[0].textItem.toPlainText() == "Nemo"
+    window.group_name.setText("males")
+    window.group_ids.setText("1, 3")
+    window.set_group()
+    assert window.groups_list.item(0).text() == "males: 1, 3"
+    window.real_distance.setValue(2.0)
+    window.calibrate.setChecked(True)
+    window._clicked(10.0, 10.0, 1)
+    window._clicked(110.0, 10.0, 1)
+    assert window.session.length_unit == pytest.approx(50.0) and not window.calibrate.isChecked()
+    window.save()
+    data = read_trajectories(session / "trajectories" / "trajectories_validated.npy")
+    assert data["identities_labels"] == ["Nemo", "2", "3"] and data["identities_groups"] == {"males": [1, 3]}
+    assert data["length_unit"] == pytest.approx(50.0)
+    info = json.loads((session / "session.json").read_text())
+    assert info["identities_labels"][0] == "Nemo" and info["length_calibrations"][0]["distance"] == 2.0

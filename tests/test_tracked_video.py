@@ -58,7 +58,7 @@ def test_individual_videos_follow_each_animal_and_tile_them_in_a_grid(session):
 
 
 @pytest.mark.parametrize("args, expected", [
-    ([], "add --run"),
+    (["--run", "--s", "70"], "--s/--e"),
     (["--run", "--e", "999"], "--s/--e"),
     (["--run", "--t", "nowhere.npy"], "nowhere.npy"),
 ])
@@ -72,3 +72,17 @@ def test_colours_are_distinct_hues_and_the_grid_is_near_square():
     colours = identity_colours(6)
     assert len({tuple(c) for c in colours.tolist()}) == 6 and colours.max() == 255
     assert grid_shape(10) == (3, 4) and grid_shape(1) == (1, 1)
+
+
+@pytest.mark.gui
+def test_the_dialog_makes_the_same_video_with_a_progress_bar(session, qtbot):
+    pytest.importorskip("pyqtgraph")
+    from idtracker.entrypoints.video_app import VideoDialog
+
+    dialog = VideoDialog(session)
+    qtbot.addWidget(dialog)
+    dialog.trail.setValue(5)
+    dialog.run()
+    qtbot.waitUntil(lambda: bool(dialog.written), timeout=20000)
+    assert len(_frames(session / "dots_tracked.avi")) == 60
+    assert dialog.progress.value() == dialog.progress.maximum() == 60
