@@ -15,7 +15,7 @@ import os
 import time
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen") if not os.environ.get("DISPLAY") else None
 
 from qtpy import QtWidgets  # noqa: E402
 
