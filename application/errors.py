@@ -8,3 +8,7 @@ class UserError(Exception):
 class ModelUnusable(Exception):
     """A previous session's model that cannot be used (missing, of another network, or a file that
     needs more than weights to load); the session warns with this one line and goes on without it."""
+
+
+class Cancelled(Exception):
+    """The user stopped long work from an app (a cancel button); nothing was produced."""

@@ -22,7 +22,7 @@ from idtracker.adapters.qt.blob_plot import BlobAreaPlot
 from idtracker.adapters.qt.segmentation_panel import SegmentationPanel
 from idtracker.adapters.qt.video_player import VideoPlayer
 from idtracker.adapters.segmentation.roi_mask import ellipse_through
-from idtracker.application.errors import UserError
+from idtracker.application.errors import Cancelled, UserError
 from idtracker.application.settings import Settings
 
 from .container import local_container
@@ -35,19 +35,25 @@ OUTSIDE_ROI_RGBA = (255, 0, 0, 60)
 
 
 class BackgroundWorker(QtCore.QObject):
-    """Computes the background with the tracking use case, in a thread of its own."""
+    """Computes the background with the tracking use case, in a thread of its own, with progress and cancel."""
 
     done = QtCore.Signal(object)
     failed = QtCore.Signal(str)
+    progressed = QtCore.Signal(int, int)
 
     def __init__(self, compute):
         super().__init__()
         self._compute = compute
+        self.cancelled = False
+
+    def _progress(self, done: int, total: int) -> bool:
+        self.progressed.emit(done, total)
+        return not self.cancelled
 
     def run(self) -> None:
         try:
-            self.done.emit(self._compute())
-        except UserError as error:
+            self.done.emit(self._compute(self._progress))
+        except (UserError, Cancelled) as error:
             self.failed.emit(str(error))
 
 
@@ -83,6 +89,12 @@ class SegmentationWindow(QtWidgets.QMainWindow):
         splitter.setStretchFactor(1, 1)
         self.setCentralWidget(splitter)
         self.status = self.statusBar()
+        self.background_bar = QtWidgets.QProgressBar()
+        self.background_cancel = QtWidgets.QPushButton("Cancel")
+        self.background_cancel.clicked.connect(self.cancel_background)
+        for widget in (self.background_bar, self.background_cancel):
+            self.status.addPermanentWidget(widget)
+            widget.setVisible(False)
         self._connect()
         self.resize(1280, 800)
         if params:
@@ -202,16 +214,42 @@ class SegmentationWindow(QtWidgets.QMainWindow):
         stat = params.get("background_subtraction_stat", "median")
         self.status.showMessage(f"computing the {stat} background...")
         self._thread = QtCore.QThread(self)
-        self._worker = BackgroundWorker(lambda: background_image(video, images, stat, 50, intervals)[0])
+        self._worker = BackgroundWorker(lambda progress: background_image(video, images, stat, 50, intervals,
+                                                                          progress)[0])
+        self._worker.progressed.connect(self._background_progress)
+        self.background_cancel.setVisible(True)
         self._worker.moveToThread(self._thread)
         self._thread.started.connect(self._worker.run)
         self._worker.done.connect(self._background_ready)
-        self._worker.failed.connect(self.show_error)
+        self._worker.failed.connect(self._background_failed)
         self._worker.done.connect(self._thread.quit)
         self._worker.failed.connect(self._thread.quit)
         self._thread.start()
 
+    def _background_progress(self, done: int, total: int) -> None:
+        self.background_bar.setVisible(True)
+        self.background_bar.setRange(0, total)
+        self.background_bar.setValue(done)
+
+    def cancel_background(self) -> None:
+        """Stop the background computation; background subtraction is turned off again."""
+        if getattr(self, "_worker", None) is not None:
+            self._worker.cancelled = True
+
+    def _background_finished(self) -> None:
+        self.background_bar.setVisible(False)
+        self.background_cancel.setVisible(False)
+
+    def _background_failed(self, message: str) -> None:
+        self._background_finished()
+        self.panel.background_box.blockSignals(True)
+        self.panel.background_box.setChecked(False)
+        self.panel.background_box.blockSignals(False)
+        self.show_error(message)
+        self.refresh()
+
     def _background_ready(self, background: np.ndarray) -> None:
+        self._background_finished()
         self.background = background
         self.status.showMessage("background ready", 3000)
         self.refresh()

@@ -193,3 +193,13 @@ def test_a_roi_drawn_in_the_app_tracks_the_same_from_its_saved_toml(window, tmp_
     ours = read_trajectories(tmp_path / "session_app")["trajectories"]
     theirs = read_trajectories(tmp_path / "session_toml")["trajectories"]
     assert ours.shape == (40, 2, 2) and np.array_equal(ours, theirs, equal_nan=True)
+
+
+def test_the_background_computation_shows_progress_and_can_be_cancelled(window, qtbot):
+    window.panel.background_box.setChecked(True)
+    window.cancel_background()
+    qtbot.waitUntil(lambda: not window.panel.background_box.isChecked(), timeout=10000)
+    assert window.background is None and "cancelled" in window.status.currentMessage()
+    window.panel.background_box.setChecked(True)
+    qtbot.waitUntil(lambda: window.background is not None, timeout=10000)
+    assert not window.background_bar.isVisible()
