@@ -394,3 +394,17 @@ class ValidationSaved(Event):
     session: str
     edits: int
     files: int
+
+
+@attrs.frozen
+class ProgressAdvanced(Event):
+    """Long work moved on: ``done`` of ``total`` units (None: unknown) of ``description``. Given to
+    embedding software's ``on_event`` as it happens; the log and terminal show progress as bars."""
+
+    description: str
+    done: int
+    total: int | None
+
+    @property
+    def level(self) -> str:
+        return "debug"
