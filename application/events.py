@@ -408,3 +408,39 @@ class ProgressAdvanced(Event):
     @property
     def level(self) -> str:
         return "debug"
+
+
+@attrs.frozen
+class JobQueued(Event):
+    """The daemon saw ``video`` arrive whole (size steady, decodes) and queued it."""
+
+    video: str
+    size_bytes: int
+
+
+@attrs.frozen
+class JobStarted(Event):
+    """The daemon started tracking ``video`` (``attempt`` counts restarts after a kill)."""
+
+    video: str
+    attempt: int
+
+
+@attrs.frozen
+class JobFinished(Event):
+    video: str
+    session_folder: str
+    duration_s: float
+
+
+@attrs.frozen
+class JobFailed(Event):
+    """Tracking ``video`` failed with ``error`` (one line); retried only when the file changes."""
+
+    video: str
+    error: str
+    log: str
+
+    @property
+    def level(self) -> str:
+        return "error"

@@ -235,3 +235,48 @@ def local_container(log_path: Path = Path("idtrackerai.log"), console: bool = Tr
     container = Container()
     container.config.from_dict({"log_path": str(log_path), "console": console})
     return container
+
+
+def build_auto_tracking(folder: Path, queue, defaults: list[Path], output_dir: Path | None, settle_s: float,
+                        log_path: Path):
+    """The daemon's AutoTracking use case wired to OpenCV, TOML settings and the tracking session,
+    with events to ``log_path`` and the terminal; returns it and its event sink (to close)."""
+    import os
+
+    from idtracker.adapters.config.toml_settings import load_toml, merge, structure_settings
+    from idtracker.application.auto_tracking import AutoTracking, FileFacts
+    from idtracker.application.errors import UserError
+
+    container = local_container(log_path, console=True)
+    events = container.events()
+
+    def stat(path: Path):
+        try:
+            info = os.stat(path)
+        except OSError:
+            return None
+        return FileFacts(info.st_size, info.st_mtime)
+
+    def decodes(path: Path) -> str | None:
+        try:
+            video = OpenCvVideoSource([path])
+            last = video.number_of_frames - 1
+            frames = [gray for t in (0, last) for _, gray in video.read_gray(t, t + 1)]
+        except UserError as error:
+            return str(error)
+        if any(f is None for f in frames) or not frames:
+            return f"{path}: not every frame can be decoded (the file is incomplete or corrupt)"
+        return None
+
+    def settings_for(video: Path):
+        sidecar = video.with_suffix(".toml")
+        files = [*defaults, *([sidecar] if sidecar.is_file() else [])]
+        given = {"video_paths": [str(video)], **({"output_dir": str(output_dir)} if output_dir else {})}
+        return structure_settings(merge([*(load_toml(f) for f in files), given]))
+
+    def track(settings):
+        events.bind_session(settings.session_name)
+        return container.track_session()(settings).folder
+
+    auto = AutoTracking(queue, stat, decodes, settings_for, track, events, settle_s, str(log_path))
+    return auto, events
