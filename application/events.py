@@ -444,3 +444,11 @@ class JobFailed(Event):
     @property
     def level(self) -> str:
         return "error"
+
+
+@attrs.frozen
+class ReportWritten(Event):
+    """The session's report.html (its plots in report/) is at ``path``."""
+
+    path: str
+    duration_s: float

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import resource
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -33,6 +35,15 @@ class StageClock:
         if "finish_time" not in record:
             record["finish_time"] = datetime.now(timezone.utc).isoformat()
             record["duration_s"] = round(time.perf_counter() - self._started[name], 4)
+            record["peak_rss_mb"] = peak_rss_mb()
 
     def durations(self) -> dict[str, float]:
         return {k: v["duration_s"] for k, v in self.timers.items() if "duration_s" in v}
+
+
+def peak_rss_mb() -> float:
+    """Largest resident memory so far of this process or any of its finished worker processes, in MB
+    (what a stage's end has needed at most; ru_maxrss is in kB on Linux, bytes on macOS)."""
+    scale = 1 / 2**20 if sys.platform == "darwin" else 1 / 1024
+    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    return round(peak * scale, 1)

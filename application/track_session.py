@@ -60,6 +60,7 @@ class TrackSession:
     crossings: CrossingDetection
     identification: IdentificationStage
     load_model: Callable[[Path], TransferModel]
+    write_report: Callable[[Path], Path]
 
     def __call__(self, settings: Settings) -> SessionResult:
         check_required(settings)
@@ -148,6 +149,7 @@ class TrackSession:
         self.events.publish(ev.IdentitiesAssigned(ids.method, ids.number_of_identities, ids.estimated_accuracy,
                                                   stage["duration_s"]))
         save(number_of_identities=ids.number_of_identities, estimated_accuracy=ids.estimated_accuracy,
+             identification_method=ids.method,
              id_image_size=ids.image_size, resolution_reduction=ids.resolution_reduction,
              ratio_accumulated_images=ids.ratio_accumulated, velocity_threshold=ids.velocity_threshold,
              silhouette_score=ids.silhouette_score, fragment_connectivity=ids.fragment_connectivity,
@@ -172,9 +174,20 @@ class TrackSession:
 
         clock.finish("Tracking session")
         save()
+        self._report(store.folder)
         removed = tuple(f for f in folders_to_remove(settings.data_policy) if store.remove(f))
         self.events.publish(ev.DataPolicyApplied(settings.data_policy, removed))
         return SessionResult(store.folder, files, n_ids, data["fraction_identified"], {})
+
+    def _report(self, folder: Path) -> None:
+        """report.html with the session's plots; a failure to draw it is a warning, never a lost session."""
+        t0 = time.perf_counter()
+        try:
+            path = self.write_report(folder)
+        except (UserError, OSError, ValueError) as error:
+            self.events.publish(ev.WarningRaised(f"the session report could not be written: {error}"))
+            return
+        self.events.publish(ev.ReportWritten(str(path), time.perf_counter() - t0))
 
     def _segmenter_spec(self, settings: Settings, video: VideoSource, intervals, store: SessionStore) -> SegmenterSpec:
         roi = self.images.roi_mask(settings.roi_list, video.width, video.height)

@@ -142,6 +142,13 @@ def write_trajectory_files(data: dict, folder: Path, formats: list[str], stem: s
     return write_trajectories(data, folder, formats, stem=stem)
 
 
+def session_report(folder: Path) -> Path:
+    """report.html for a session; matplotlib imported on demand."""
+    from idtracker.adapters.report.session_report import write_report
+
+    return write_report(folder)
+
+
 def sklearn_clustering():
     """k-means and silhouette; scikit-learn is imported only when a session needs identities."""
     from idtracker.adapters.identification.sklearn_clustering import SklearnClustering
@@ -184,6 +191,7 @@ class Container(containers.DeclarativeContainer):
         crossings=crossings,
         identification=identification,
         load_model=providers.Object(torch_transfer_model),
+        write_report=providers.Object(session_report),
     )
 
     match_identities = providers.Factory(

@@ -69,6 +69,8 @@ def main(argv: list[str] | None = None) -> int:
     score = score_tracking(rendered.truth, read_trajectories(folder)["trajectories"])
     timers = json.loads((folder / "session.json").read_text())["timers"]
     print(report(score, timers, time.perf_counter() - t0))
+    if (folder / "report.html").is_file():
+        print(f"session report (plots of the tracks, certainty, crossings, stages): {folder / 'report.html'}")
     if not score.accuracy.acc_individual >= args.min_accuracy:
         print(f"idtrackerai_test: FAILED, accuracy {score.accuracy.acc_individual:.4f} < {args.min_accuracy}",
               file=sys.stderr)
