@@ -19,7 +19,7 @@ CHECKS = "Checks"
 CONTRASTIVE = "Contrastive"
 ADVANCED = "Advanced hyperparameter"
 
-TRAJECTORY_FORMATS = ("h5", "npy", "csv", "csv_tidy", "pickle", "parquet")
+TRAJECTORY_FORMATS = ("h5", "npy", "csv", "csv_tidy", "pickle", "parquet", "nc")
 DATA_POLICIES = ("trajectories", "validation", "knowledge_transfer", "idmatcher.ai", "all")
 BACKGROUND_STATS = ("median", "mean", "max", "min")
 

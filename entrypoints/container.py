@@ -280,7 +280,9 @@ def build_auto_tracking(folder: Path, queue, defaults: list[Path], output_dir: P
         sidecar = video.with_suffix(".toml")
         files = [*defaults, *([sidecar] if sidecar.is_file() else [])]
         given = {"video_paths": [str(video)], **({"output_dir": str(output_dir)} if output_dir else {})}
-        return structure_settings(merge([*(load_toml(f) for f in files), given]))
+        merged = merge([*(load_toml(f) for f in files), given])
+        # One session folder per video: a run interrupted by a kill is redone in the same folder.
+        return structure_settings({"name": video.stem, **{k: v for k, v in merged.items() if v is not None}})
 
     def track(settings):
         events.bind_session(settings.session_name)

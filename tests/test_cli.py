@@ -46,7 +46,7 @@ def test_help_lists_every_group_in_order_and_every_parameter_with_its_default(ca
         assert f"--{name} " in out or f"--{name}\n" in out, name
     flat = " ".join(out.split())
     assert "--number_of_animals <int> Number of different animals that appear in the video. (default: 0)" in flat
-    assert "(choices: h5, npy, csv, csv_tidy, pickle, parquet) (default: ['h5', 'npy', 'csv'])" in flat
+    assert "(choices: h5, npy, csv, csv_tidy, pickle, parquet, nc) (default: ['h5', 'npy', 'csv'])" in flat
     assert "(choices: trajectories, validation, knowledge_transfer, idmatcher.ai, all) (default: idmatcher.ai)" in flat
     assert "--intensity_ths <float> <float>" in flat
 

@@ -33,9 +33,11 @@ WRITTEN_FILES = {
     "csv_tidy": ["trajectories_tidy.csv", "attributes_tidy.json"],
     "pickle": ["trajectories.pickle"],
     "parquet": ["trajectories.parquet"],
+    "nc": ["trajectories.nc"],
 }
 READ_FROM = {"h5": "trajectories.h5", "npy": "trajectories.npy", "csv": "trajectories_csv",
-             "csv_tidy": "trajectories_tidy.csv", "pickle": "trajectories.pickle", "parquet": "trajectories.parquet"}
+             "csv_tidy": "trajectories_tidy.csv", "pickle": "trajectories.pickle", "parquet": "trajectories.parquet",
+             "nc": "trajectories.nc"}
 TEXT_FORMATS = {"csv", "csv_tidy"}
 METADATA_KEYS = [key for key in TRAJECTORY_KEYS if key not in ("trajectories", "id_probabilities", "areas")]
 

@@ -18,6 +18,7 @@ from idtracker.application.errors import UserError
 from idtracker.domain.trajectory_record import TRAJECTORY_KEYS, from_mapping, trajectories_dict
 
 from .trajectory_binary import read_h5, read_npy, read_pickle, write_h5, write_npy, write_pickle
+from .trajectory_netcdf import read_nc, write_nc
 from .trajectory_tables import read_csv_folder, read_parquet, read_tidy_csv, write_csv_folder, write_parquet, write_tidy_csv
 
 __all__ = ["FORMATS", "TRAJECTORY_KEYS", "find_trajectories", "read_trajectories", "trajectories_dict",
@@ -33,15 +34,17 @@ WRITERS: dict[str, tuple[str, Writer]] = {
     "csv_tidy": ("trajectories_tidy.csv", write_tidy_csv),
     "pickle": ("trajectories.pickle", write_pickle),
     "parquet": ("trajectories.parquet", write_parquet),
+    "nc": ("trajectories.nc", write_nc),
 }
 FORMATS = tuple(WRITERS)
 READERS_BY_SUFFIX: dict[str, Reader] = {
     ".h5": read_h5, ".hdf5": read_h5, ".npy": read_npy, ".pickle": read_pickle, ".parquet": read_parquet,
+    ".nc": read_nc,
 }
 SEARCH_NAMES = ("trajectories", "validated", "without_gaps", "with_gaps", "trajectories_validated",
                 "trajectories_wo_gaps", "trajectories_wo_identification")
-SEARCH_SUFFIXES = (".h5", ".hdf5", ".npy", ".pickle", "_csv", "_tidy.csv", ".parquet")
-ACCEPTED = ("a trajectories file (.h5, .hdf5, .npy, .pickle, _tidy.csv, .parquet), a *_csv folder, "
+SEARCH_SUFFIXES = (".h5", ".hdf5", ".npy", ".pickle", "_csv", "_tidy.csv", ".parquet", ".nc")
+ACCEPTED = ("a trajectories file (.h5, .hdf5, .npy, .pickle, _tidy.csv, .parquet, .nc), a *_csv folder, "
             "a trajectories folder or a session folder")
 READ_ERRORS = (OSError, ValueError, KeyError, TypeError, EOFError, pickle.UnpicklingError)
 
