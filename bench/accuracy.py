@@ -8,7 +8,7 @@ Each case is rendered once (cached in --work, default bench_work/), tracked by t
 scored: identity accuracy on individual frames (no animal touching), on all frames and on the
 animal-frames touching another (crossings), IDF1 at one body length, coverage. test_A is scored against idtracker.ai 6.0.14's own trajectories (agreement,
 not ground truth). Prints one table, with each session's own ``estimated_accuracy`` beside the
-measured accuracy and the method that identified it. ``--quick`` runs a subset in about five
+measured accuracy and the method that identified it, and draws it as ``--work/accuracy.png``. ``--quick`` runs a subset in about five
 minutes; the full suite takes about two hours on 2 cores (run it in parts with ``--cases``); a case
 that does not finish within ``--case_timeout`` is reported as unfinished.
 """
@@ -194,6 +194,37 @@ def print_table(rows: list[dict]) -> None:
               f"{r['idf1']:8.4f}{r['coverage']:8.4f}{r['wall_s']:9.1f}{ident}{rss}  {r.get('method', '?')}")
 
 
+def plot_table(rows: list[dict], path: Path) -> Path:
+    """The table as a chart: measured and estimated accuracy per case (left), wall time (right)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [r for r in rows if "error" not in r]
+    names = [r["case"] for r in rows]
+    y = np.arange(len(rows))
+    figure, (accuracy, seconds) = plt.subplots(1, 2, figsize=(12, 0.38 * len(rows) + 1.6), sharey=True)
+    accuracy.barh(y - 0.2, [r["acc_individual"] for r in rows], height=0.4, label="measured (individual frames)")
+    accuracy.barh(y + 0.2, [r.get("estimated") or 0 for r in rows], height=0.4, label="estimated by the session")
+    accuracy.set_xlim(min([0.8] + [r["acc_individual"] for r in rows]) - 0.02, 1.002)
+    accuracy.axvline(0.99, color="gray", ls="--", lw=0.8)
+    accuracy.set_yticks(y, names)
+    accuracy.invert_yaxis()
+    accuracy.set_xlabel("identity accuracy")
+    accuracy.legend(fontsize=8, loc="lower left", bbox_to_anchor=(0, 1.0), ncol=2, frameon=False)
+    # --score_only has no wall time: the session's own time stands in
+    times = [r["wall_s"] if np.isfinite(r["wall_s"]) else (r["tracking_s"] or 0.0) for r in rows]
+    seconds.barh(y, times, color="tab:gray")
+    for k, t in enumerate(times):
+        seconds.text(t, k, f" {t:.0f} s", va="center", fontsize=8)
+    seconds.set_xlabel("time, seconds (2 cores)")
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+    return path
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help=f"only {', '.join(QUICK)}")
@@ -219,6 +250,7 @@ def main() -> None:
                     else rendered_case(case, work, extra, args.case_timeout))
         print(f"done {name}: {rows[-1]}", file=sys.stderr)
     print_table(rows)
+    print(f"chart: {plot_table(rows, work / 'accuracy.png')}")
 
 
 if __name__ == "__main__":
