@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from idtracker.application import events as ev
 from idtracker.application.errors import UserError
@@ -14,6 +17,7 @@ from idtracker.application.settings import Settings
 
 from .container import local_container
 
+T = TypeVar("T")
 LOG_PATH = Path("idtrackerai.log")
 #: Earlier runs' logs kept beside the current one (idtrackerai.log.1 is the previous run).
 KEPT_LOGS = 5
@@ -82,3 +86,32 @@ def _track(settings: Settings, console: bool) -> int:
     finally:
         events.close()
     return 0
+
+
+def run_tool(prog: str, work: Callable[[object], T], console: bool = False) -> tuple[int, T | None]:
+    """Run a session tool (idmatcherai, inspect_clusters, video...) with this run's log: ``work`` gets
+    the container; a user error is one line on stderr and in the log, exit status 2."""
+    rotate_log(LOG_PATH)
+    container = local_container(LOG_PATH, console=console)
+    events = container.events()
+    try:
+        return 0, work(container)
+    except UserError as error:
+        events.publish(ev.SessionFailed(str(error)))
+        print(f"{prog}: error: {error}", file=sys.stderr)
+        return 2, None
+    finally:
+        events.close()
+
+
+def check_session_folders(*folders: Path) -> None:
+    """Each must be a folder (a session); UserError naming the first that is not."""
+    for folder in folders:
+        if not Path(folder).is_dir():
+            raise UserError(f"{folder} is not a folder; give session folders (session_<name>)")
+
+
+def has_display() -> bool:
+    """Whether a window can be shown: not on a Linux without X11/Wayland (unless Qt is told where)."""
+    return not sys.platform.startswith("linux") or any(
+        os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -88,8 +87,9 @@ def _segmentation_app(settings: Settings) -> Settings | None:
     Raises:
         UserError: no display to show it on, or Qt is not installed.
     """
-    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-                                                 or os.environ.get("QT_QPA_PLATFORM")):
+    from idtracker.entrypoints.app import has_display
+
+    if not has_display():
         raise UserError(NO_DISPLAY)
     try:
         from idtracker.entrypoints.segmentation_app import run_app

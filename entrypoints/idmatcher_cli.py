@@ -12,11 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from idtracker.application import events as ev
-from idtracker.application.errors import UserError
-
-from .app import LOG_PATH, rotate_log
-from .container import local_container
+from .app import check_session_folders, run_tool
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -30,20 +26,14 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    rotate_log(LOG_PATH)
-    container = local_container(LOG_PATH, console=False)
-    events = container.events()
-    try:
-        for folder in (args.master, *args.sessions):
-            if not folder.is_dir():
-                raise UserError(f"{folder} is not a folder; give session folders (session_<name>)")
-        matches = container.match_identities()(args.master, args.sessions)
-    except UserError as error:
-        events.publish(ev.SessionFailed(str(error)))
-        print(f"idmatcherai: error: {error}", file=sys.stderr)
-        return 2
-    finally:
-        events.close()
+
+    def match(container):
+        check_session_folders(args.master, *args.sessions)
+        return container.match_identities()(args.master, args.sessions)
+
+    status, matches = run_tool("idmatcherai", match)
+    if status:
+        return status
     for folder, match in zip(args.sessions, matches):
         pairs = ", ".join(f"{i + 1}->{a + 1}" for i, a in enumerate(match.assignment) if a >= 0)
         print(f"{folder}: agreement {match.agreement:.1%} with {args.master}; identity -> master identity: {pairs}")

@@ -10,11 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from idtracker.application import events as ev
-from idtracker.application.errors import UserError
-
-from .app import LOG_PATH, rotate_log
-from .container import local_container
+from .app import check_session_folders, run_tool
 
 
 def _images_per_id(text: str) -> int:
@@ -41,22 +37,14 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    rotate_log(LOG_PATH)
-    container = local_container(LOG_PATH, console=False)
-    events = container.events()
-    try:
+
+    def inspect(container) -> None:
+        check_session_folders(*args.sessions)
         for folder in args.sessions:
-            if not folder.is_dir():
-                raise UserError(f"{folder} is not a folder; give session folders (session_<name>)")
             picture = container.inspect_clusters()(folder, args.images_per_id)[0]
             print(f"{folder}: embedding pictured in {picture}")
-    except UserError as error:
-        events.publish(ev.SessionFailed(str(error)))
-        print(f"idtrackerai_inspect_clusters: error: {error}", file=sys.stderr)
-        return 2
-    finally:
-        events.close()
-    return 0
+
+    return run_tool("idtrackerai_inspect_clusters", inspect)[0]
 
 
 if __name__ == "__main__":

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
+
+from .app import has_display
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="idtrackerai_validate", description="Check and correct a session's identities.")
     parser.add_argument("session", type=Path, nargs="?", help="session folder (or open one from the window)")
     args = parser.parse_args(argv)
-    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-                                                 or os.environ.get("QT_QPA_PLATFORM")):
+    if not has_display():
         print("idtrackerai_validate: error: no display to open the validator on (no DISPLAY or WAYLAND_DISPLAY)",
               file=sys.stderr)
         return 2

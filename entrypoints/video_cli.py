@@ -10,16 +10,12 @@ same options (``entrypoints/video_app.py``) makes the video with a progress bar.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-from idtracker.application import events as ev
-from idtracker.application.errors import UserError
 from idtracker.application.tracked_video import VideoOptions
 
-from .app import LOG_PATH, rotate_log
-from .container import local_container
+from .app import check_session_folders, has_display, run_tool
 
 
 def _non_negative(text: str) -> int:
@@ -57,20 +53,15 @@ def main(argv: list[str] | None = None) -> int:
         print("idtrackerai_video: error: --run needs a SESSION folder (e.g. idtrackerai_video session_x --run)",
               file=sys.stderr)
         return 2
-    rotate_log(LOG_PATH)
-    container = local_container(LOG_PATH, console=True)
-    events = container.events()
     options = VideoOptions(args.s, args.e, args.tl, args.gray, args.labels, args.individual, args.size or None)
-    try:
-        if not args.session.is_dir():
-            raise UserError(f"{args.session} is not a folder; give a session folder (session_<name>)")
-        files = container.tracked_video()(args.session, options, args.t)
-    except UserError as error:
-        events.publish(ev.SessionFailed(str(error)))
-        print(f"idtrackerai_video: error: {error}", file=sys.stderr)
-        return 2
-    finally:
-        events.close()
+
+    def make(container):
+        check_session_folders(args.session)
+        return container.tracked_video()(args.session, options, args.t)
+
+    status, files = run_tool("idtrackerai_video", make, console=True)
+    if status:
+        return status
     for path in files:
         print(f"written {path}")
     return 0
@@ -78,8 +69,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _dialog(session: Path | None) -> int:
     """The video generator dialog; one line and exit 2 without a display or Qt."""
-    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
-                                                 or os.environ.get("QT_QPA_PLATFORM")):
+    if not has_display():
         print("idtrackerai_video: error: no display for the video generator dialog; add --run to make the video "
               "from the terminal", file=sys.stderr)
         return 2
