@@ -153,7 +153,7 @@ def _coverage(trajectories: np.ndarray, tracked_frames: np.ndarray) -> tuple[byt
     axes.set_ylim(0, 1.02)
     axes.set_xlabel("identity")
     axes.set_ylabel("fraction of frames")
-    axes.set_title(f"Fraction of the tracked frames each identity has a position (mean {share.mean():.1%})")
+    axes.set_title(f"Tracked frames with a position, per identity (mean {share.mean():.1%})", fontsize=10)
     figure.tight_layout()
     return _png(figure), share
 
