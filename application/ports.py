@@ -118,8 +118,9 @@ class IdentityClassifier(Protocol):
 class IdentificationImages(Protocol):
     """Builds the identification image of every blob from the segmentation's crops."""
 
-    def build(self, segmented, size: int, scale: float, workers: int, folder: Path | None) -> np.ndarray:
-        """uint8 (n_blobs, size, size); also written per episode under ``folder`` when given."""
+    def build(self, segmented, size: int, scale: float, workers, folder: Path | None) -> np.ndarray:
+        """uint8 (n_blobs, size, size); also written per episode under ``folder`` when given.
+        ``workers``: a number of local processes or an EpisodeRunner (Dask)."""
         ...
 
 

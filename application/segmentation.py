@@ -101,6 +101,34 @@ def number_of_workers(requested: int, cpus: int | None = None) -> int:
     return max(1, cpus + requested)
 
 
+class EpisodeRunner(Protocol):
+    """Runs one function over many episodes (processes here, or Dask tasks), results as they complete."""
+
+    workers: int
+
+    def map(self, fn: Callable[[T], R], items: list[T]) -> Iterator[R]: ...
+
+    def close(self) -> None: ...
+
+
+@attrs.frozen
+class ProcessRunner:
+    """Episodes in ``workers`` local processes (the default without dask_scheduler)."""
+
+    workers: int
+
+    def map(self, fn: Callable[[T], R], items: list[T]) -> Iterator[R]:
+        return parallel_map(fn, items, self.workers)
+
+    def close(self) -> None:
+        """Nothing to release: each map's pool ends with it."""
+
+
+def as_runner(workers: int | EpisodeRunner) -> EpisodeRunner:
+    """A runner from a number of local workers, or the runner given."""
+    return ProcessRunner(workers) if isinstance(workers, int) else workers
+
+
 def parallel_map(fn: Callable[[T], R], items: list[T], workers: int) -> Iterator[R]:
     """Apply ``fn`` to items in ``workers`` processes, yielding results as they complete.
 

@@ -70,6 +70,7 @@ class Settings:
     number_of_frames_for_background: int = _param(50, BACKGROUND, "Number of frames used to compute the background. More frames increase accuracy but also memory and computation time.", "int")
 
     number_of_parallel_workers: int = _param(0, PARALLEL, "Maximum number of parallel workers for segmentation and identification image creation. Negative: CPUs minus value. Zero: half of CPUs (max 4). One: no multiprocessing.", "int")
+    dask_scheduler: str | None = _param(None, PARALLEL, "Run the episodes of segmentation and identification images as Dask tasks: 'local' (a LocalCluster on this machine) or a scheduler address such as tcp://10.0.0.5:8786. Empty: no Dask.", "str")
     frames_per_episode: int = _param(500, PARALLEL, "Maximum number of frames per video chunk (episode) for parallel processing.", "int")
 
     knowledge_transfer_folder: Path | None = _param(None, TRANSFER, "Path to a previous session or accumulation folder to transfer model knowledge from.", "path")

@@ -30,7 +30,14 @@ from .identities import identities_single_animal, identities_without_identificat
 from .knowledge_transfer import load_transfer
 from .motion_joins import MIN_JOIN_PROBABILITY, JoinedFragments, join_by_motion
 from .ports import EventSink, ImageTools, SessionStore, TransferModel, VideoSource
-from .segmentation import EpisodeSegmenter, SegmentedVideo, SegmenterSpec, number_of_workers, parallel_map, stitch
+from .segmentation import (
+    EpisodeRunner,
+    EpisodeSegmenter,
+    SegmentedVideo,
+    SegmenterSpec,
+    number_of_workers,
+    stitch,
+)
 from .session_setup import check_intervals, check_required, package_version, session_folder
 from .settings import Settings, dump_settings
 from .stage_clock import StageClock
@@ -61,16 +68,21 @@ class TrackSession:
     identification: IdentificationStage
     load_model: Callable[[Path], TransferModel]
     write_report: Callable[[Path], Path]
+    make_runner: Callable[[Settings, int], EpisodeRunner]
 
     def __call__(self, settings: Settings) -> SessionResult:
         check_required(settings)
         clock = StageClock()
-        with clock.stage("Tracking session"):
-            result = self._track(settings, clock)
+        runner = self.make_runner(settings, number_of_workers(settings.number_of_parallel_workers))
+        try:
+            with clock.stage("Tracking session"):
+                result = self._track(settings, clock, runner)
+        finally:
+            runner.close()
         self.events.publish(ev.SessionFinished(str(result.folder), clock.durations()["Tracking session"], clock.durations()))
         return attrs.evolve(result, stage_durations_s=clock.durations())
 
-    def _track(self, settings: Settings, clock: StageClock) -> SessionResult:
+    def _track(self, settings: Settings, clock: StageClock, runner: EpisodeRunner) -> SessionResult:
         video = self.open_video(list(settings.video_paths))
         check_intervals(settings.tracking_intervals, video.number_of_frames)
         settings, transfer = load_transfer(settings, self.load_model, self.events)
@@ -84,7 +96,7 @@ class TrackSession:
                 transfer = None
         intervals = normalise_intervals(settings.tracking_intervals, video.number_of_frames)
         episodes = plan_episodes(video.file_boundaries, intervals, settings.frames_per_episode)
-        workers = number_of_workers(settings.number_of_parallel_workers)
+        workers = runner  # episodes of segmentation and identification images run through it
         store = self.open_store(session_folder(settings))
         info = {
             "version": package_version(), "width": video.width, "height": video.height,
@@ -101,7 +113,7 @@ class TrackSession:
         save()
         self.events.publish(ev.SessionStarted(
             settings.session_name, str(store.folder), tuple(str(p) for p in settings.video_paths),
-            video.number_of_frames, len(episodes), workers, dump_settings(settings)))
+            video.number_of_frames, len(episodes), runner.workers, dump_settings(settings)))
 
         with clock.stage("Animal detection"):
             t0 = time.perf_counter()
@@ -207,12 +219,12 @@ class TrackSession:
         self.events.publish(ev.BackgroundComputed(stat, used, str(path), time.perf_counter() - t0))
         return background
 
-    def _segment(self, spec: SegmenterSpec, episodes, workers: int) -> SegmentedVideo:
+    def _segment(self, spec: SegmenterSpec, episodes, runner: EpisodeRunner) -> SegmentedVideo:
         segmenter = self.make_segmenter(spec)
         total = sum(e.length for e in episodes)
         results = []
         with self.events.progress("Segmenting video", total) as advance:
-            for result in parallel_map(segmenter, episodes, workers):
+            for result in runner.map(segmenter, episodes):
                 results.append(result)
                 advance(result.episode.length)
         return stitch(results)

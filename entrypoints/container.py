@@ -149,6 +149,17 @@ def session_report(folder: Path) -> Path:
     return write_report(folder)
 
 
+def episode_runner(settings: Settings, workers: int):
+    """Where episodes run: Dask tasks with dask_scheduler set, else ``workers`` local processes."""
+    from idtracker.application.segmentation import ProcessRunner
+
+    if not settings.dask_scheduler:
+        return ProcessRunner(workers)
+    from idtracker.adapters.compute.dask_runner import DaskRunner
+
+    return DaskRunner(settings.dask_scheduler, workers)
+
+
 def sklearn_clustering():
     """k-means and silhouette; scikit-learn is imported only when a session needs identities."""
     from idtracker.adapters.identification.sklearn_clustering import SklearnClustering
@@ -192,6 +203,7 @@ class Container(containers.DeclarativeContainer):
         identification=identification,
         load_model=providers.Object(torch_transfer_model),
         write_report=providers.Object(session_report),
+        make_runner=providers.Object(episode_runner),
     )
 
     match_identities = providers.Factory(

@@ -10,4 +10,4 @@ PY=${PYTHON:-python3}
 if ! .venv/bin/python -c "import torch" 2>/dev/null; then
   .venv/bin/python -m pip install -q torch==2.13.0
 fi
-.venv/bin/python -m pip install -q -e ".[test,gui]"
+.venv/bin/python -m pip install -q -e ".[test,gui,dask]"

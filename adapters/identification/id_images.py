@@ -17,7 +17,7 @@ import cv2
 import h5py
 import numpy as np
 from idtracker.adapters.storage.bbox_images import read_bbox_images
-from idtracker.application.segmentation import SegmentedVideo, parallel_map
+from idtracker.application.segmentation import EpisodeRunner, SegmentedVideo, as_runner
 
 _DILATE = np.ones((3, 3), np.uint8)
 
@@ -94,7 +94,7 @@ class IdImageMaker:
 class OpenCvIdentificationImages:
     """Implements the IdentificationImages port: one worker task per episode."""
 
-    def build(self, segmented: SegmentedVideo, size: int, scale: float, workers: int,
+    def build(self, segmented: SegmentedVideo, size: int, scale: float, workers: int | EpisodeRunner,
               folder: Path | None) -> np.ndarray:
         blobs = segmented.blobs
         tasks = []
@@ -103,7 +103,7 @@ class OpenCvIdentificationImages:
             a, b = int(bounds[k]), int(bounds[k + 1])
             tasks.append(EpisodeCrops(source, blobs.bbox[a:b], [blobs.contour(i) for i in range(a, b)]))
         maker = IdImageMaker(size, scale)
-        images = list(parallel_map(maker, tasks, workers)) if tasks else []
+        images = list(as_runner(workers).map(maker, tasks)) if tasks else []
         if folder is not None:
             for k, episode_images in enumerate(images):
                 write_id_images(folder / f"id_images_{k}.h5", episode_images)
