@@ -138,6 +138,10 @@ class AutoTracking:
         self.events.publish(ev.JobQueued(str(path), facts.size))
         return True
 
+    def _failed(self, path: Path, error: str) -> None:
+        self.queue.fail(path, error, self.log)
+        self.events.publish(ev.JobFailed(str(path), error, self.log))
+
     @property
     def pending(self) -> int:
         """Videos noticed but not settled yet."""
@@ -154,8 +158,10 @@ class AutoTracking:
         try:
             folder = self.track(self.settings_for(job.path))
         except UserError as error:
-            self.queue.fail(job.path, str(error), self.log)
-            self.events.publish(ev.JobFailed(str(job.path), str(error), self.log))
+            self._failed(job.path, str(error))
+            return True
+        except Exception as error:  # noqa: BLE001 - one video's crash must not stop the daemon on it forever
+            self._failed(job.path, " ".join(f"{type(error).__name__}: {error}".split()))
             return True
         self.queue.finish(job.path, folder)
         self.events.publish(ev.JobFinished(str(job.path), str(folder), time.perf_counter() - t0))

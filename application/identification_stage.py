@@ -133,7 +133,8 @@ class IdentificationStage:
                 units, n, connectivity, warn=False)
         if result is not None:
             method = "contrastive"
-            encoder.save(session_folder / "accumulation", contrastive.centres, params)
+            def save_model(extra: dict) -> None:
+                encoder.save(session_folder / "accumulation", contrastive.centres, {**params, **extra})
             if joined is not None:
                 result = _on_tracklets(result, joined, _first_fragments(global_fragments, fragments))
         else:
@@ -145,7 +146,8 @@ class IdentificationStage:
                                         settings.maximal_images_per_animal)
             result = accumulation(images[blobs], units.of_blob[blobs], units, unit_gfs, n, crossings=crossings,
                                   motion_ways=() if joined is None else motion_ways(joined))
-            classifier.save(session_folder / "accumulation", params)
+            def save_model(extra: dict) -> None:
+                classifier.save(session_folder / "accumulation", {**params, **extra})
         if joined is not None:
             result = fuse_motion_and_appearance(result, joined, units.of_blob[blobs], _first_fragments(unit_gfs, units),
                                                 self.events)
@@ -169,6 +171,9 @@ class IdentificationStage:
         outcome = None
         if transfer is not None:
             identities, outcome = transfer_identities(identities, images, blobs, n, transfer, self.events)
+        # The model's classes are the identities before a transfer renamed them: say which is which.
+        save_model({} if outcome is None or outcome.class_identities is None
+                   else {"class_identities": list(outcome.class_identities)})
         return IdentityResult(identities, probabilities, n, estimated, size, scale, result.ratio_accumulated, method, limit,
                               None if contrastive is None else contrastive.silhouette_score, connectivity, outcome)
 

@@ -25,6 +25,8 @@ class TransferOutcome:
 
     succeeded: bool
     quality: float | None
+    #: Identity (1-based) that class k of this session's model became, when the identities were renamed.
+    class_identities: tuple[int, ...] | None = None
 
 
 def load_transfer(settings: Settings, load_model: Callable[[Path], TransferModel],
@@ -81,4 +83,5 @@ def transfer_identities(identities: np.ndarray, images: np.ndarray, blobs: np.nd
     if not matched.succeeded:
         return identities, TransferOutcome(False, matched.quality)
     renamed = np.where(identities > 0, matched.match[np.maximum(identities - 1, 0)] + 1, 0)
-    return renamed.astype(identities.dtype), TransferOutcome(True, matched.quality)
+    return renamed.astype(identities.dtype), TransferOutcome(True, matched.quality,
+                                                             tuple(int(m) + 1 for m in matched.match))

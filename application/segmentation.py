@@ -139,10 +139,13 @@ def parallel_map(fn: Callable[[T], R], items: list[T], workers: int) -> Iterator
         return
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     ctx = multiprocessing.get_context(method)
-    with ProcessPoolExecutor(max_workers=min(workers, len(items)), mp_context=ctx) as pool:
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(items)), mp_context=ctx)
+    try:
         futures = [pool.submit(fn, item) for item in items]
         for future in as_completed(futures):
             yield future.result()
+    finally:  # also when the caller stops early (a cancel): queued episodes are dropped, not run
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def stitch(results: list[EpisodeBlobs]) -> SegmentedVideo:

@@ -181,6 +181,7 @@ class TrackSession:
                                        fragment_connectivity=ids.fragment_connectivity, identities_groups=groups)
             files = store.write_trajectories(data, list(settings.trajectories_formats))
             store.write_arrays("preprocessing/blobs.npz", _blob_arrays(segmented, individual, fragments, identities))
+            store.remove("preprocessing/blobs_validated.npz")  # a validation of an earlier tracking of this folder
         self.events.publish(ev.TrajectoriesWritten(tuple(settings.trajectories_formats), str(store.folder / "trajectories"),
                                                    data["fraction_identified"], stage["duration_s"]))
 

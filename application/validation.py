@@ -35,13 +35,14 @@ VALIDATED_STEM = "trajectories_validated"
 
 @attrs.frozen
 class SessionBlobs:
-    """A session's blobs with their fragment, kind and identity (1-based, 0 none), and any placed positions."""
+    """A session's blobs with their fragment, kind and identity (1-based, 0 none), and the positions a
+    saved validation placed (None: never validated)."""
 
     blobs: BlobTable
     fragment: np.ndarray
     is_individual: np.ndarray
     identity: np.ndarray
-    placed: dict = attrs.field(factory=dict)
+    placed: dict | None = None
 
 
 @attrs.define
@@ -54,6 +55,8 @@ class ValidationSession:
     record: dict
     history: EditHistory
     edits: list[dict] = attrs.field(factory=list)
+    #: Edits undone (the last ``undone`` of ``edits``), dropped by the next edit.
+    undone: int = 0
     labels: list[str] = attrs.field(factory=list)
     groups: dict[str, list[int]] = attrs.field(factory=dict)
     calibrations: list[dict] = attrs.field(factory=list)
@@ -92,7 +95,8 @@ class ValidationSession:
 
     def _edit(self, state: ValidationState, **what: object) -> None:
         self.history.push(state)
-        self.edits = self.edits[:self.history.at - 1] + [what]
+        self.edits = self.edits[:len(self.edits) - self.undone] + [what]
+        self.undone = 0
 
     def change_identity(self, blob: int, new: int, propagate: bool = True) -> None:
         self._check_identity(new, allow_zero=True)
@@ -151,10 +155,19 @@ class ValidationSession:
         return float(np.mean([c["pixels"] / c["distance"] for c in self.calibrations])) if self.calibrations else None
 
     def undo(self) -> None:
-        self.history.undo()
+        if self.history.at > 0:
+            self.history.undo()
+            self.undone += 1
 
     def redo(self) -> None:
-        self.history.redo()
+        if self.history.at < len(self.history.states) - 1:
+            self.history.redo()
+            self.undone -= 1
+
+    @property
+    def applied_edits(self) -> list[dict]:
+        """Every edit the current state holds, oldest first (undone ones excluded)."""
+        return self.edits[:len(self.edits) - self.undone]
 
     def _check_identity(self, identity: int, allow_zero: bool = False) -> None:
         if not (allow_zero and identity == 0) and not 1 <= identity <= self.number_of_identities:
@@ -182,7 +195,8 @@ class Validation:
         info = self.read_session(folder)
         blobs = self.read_blobs(folder)
         record = self.read_trajectories(folder / "trajectories")
-        placed = dict(blobs.placed) or _placed_by_tracking(blobs, np.asarray(record["trajectories"], float))
+        placed = dict(blobs.placed) if blobs.placed is not None else \
+            _placed_by_tracking(blobs, np.asarray(record["trajectories"], float))
         state = ValidationState(blobs.identity.copy(), placed)
         n = int(np.asarray(record["trajectories"]).shape[1])
         labels = [str(x) for x in (info.get("identities_labels") or record.get("identities_labels") or [])][:n]
@@ -209,12 +223,12 @@ class Validation:
         files.append(self.write_validated_blobs(session.folder, session.state.identity, session.state.placed))
         now = datetime.datetime.now().isoformat(timespec="seconds")
         files.append(self.write_json(session.folder / "validation.json",
-                                     {"last_validated": now, "edits": session.edits[:session.history.at]}))
+                                     {"last_validated": now, "edits": session.applied_edits}))
         files.append(self.write_json(session.folder / "session.json", {
             **session.info, "last_validated": now, "identities_labels": list(session.labels),
             "identities_groups": dict(session.groups), "length_calibrations": list(session.calibrations)}))
         session.info["last_validated"] = now
-        self.events.publish(ev.ValidationSaved(str(session.folder), session.history.at, len(files)))
+        self.events.publish(ev.ValidationSaved(str(session.folder), len(session.applied_edits), len(files)))
         return files
 
 

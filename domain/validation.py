@@ -17,6 +17,8 @@ from .trajectories import positions_by_identity
 MISS_ID, NO_ID, DUPLICATED, JUMP = "Miss id", "No id", "Dupl", "Jump"
 #: Default jump threshold: speeds above mean + 10 standard deviations of the identity's own speeds.
 JUMP_SIGMAS = 10.0
+#: Undo steps kept: each holds every blob's identity, so a long session's history is capped.
+MAX_UNDO = 100
 
 
 @attrs.frozen
@@ -123,6 +125,8 @@ def interpolate_gap(state: ValidationState, trajectories: np.ndarray, identity: 
     """Positions of ``identity`` placed in its missing frames of [start, stop) by a spline (scipy,
     ``order`` 1-5) through up to ``context`` known positions on each side."""
     track = trajectories[:, identity - 1]
+    if not 0 <= start < stop <= len(track):
+        raise ValueError(f"frames [{start}, {stop}) are not inside the {len(track)} frames")
     known = np.flatnonzero(np.isfinite(track[:, 0]))
     before, after = known[known < start][-context:], known[known >= stop][:context]
     support = np.concatenate([before, after])
@@ -150,7 +154,9 @@ class EditHistory:
 
     def push(self, state: ValidationState) -> ValidationState:
         self.states = self.states[:self.at + 1] + [state]
-        self.at += 1
+        if len(self.states) > MAX_UNDO + 1:  # the oldest step is forgotten; the saved file keeps every edit
+            self.states = self.states[-(MAX_UNDO + 1):]
+        self.at = len(self.states) - 1
         return state
 
     def undo(self) -> ValidationState:

@@ -293,8 +293,10 @@ def build_auto_tracking(folder: Path, queue, defaults: list[Path], output_dir: P
         files = [*defaults, *([sidecar] if sidecar.is_file() else [])]
         given = {"video_paths": [str(video)], **({"output_dir": str(output_dir)} if output_dir else {})}
         merged = merge([*(load_toml(f) for f in files), given])
-        # One session folder per video: a run interrupted by a kill is redone in the same folder.
-        return structure_settings({"name": video.stem, **{k: v for k, v in merged.items() if v is not None}})
+        # One session folder per video (a run interrupted by a kill is redone in the same folder):
+        # its sidecar may name it, the defaults may not (every video would share one folder).
+        own = load_toml(sidecar).get("name") if sidecar.is_file() else None
+        return structure_settings({**{k: v for k, v in merged.items() if v is not None}, "name": own or video.stem})
 
     def track(settings):
         events.bind_session(settings.session_name)

@@ -92,3 +92,22 @@ def test_status_and_a_missing_folder(tmp_path, capsys):
     assert main([str(tmp_path / "nowhere")]) == 2
     assert "WATCH_DIR" in capsys.readouterr().err
     assert main([str(tmp_path), "--status"]) == 0 and capsys.readouterr().out == ""
+
+
+def test_a_video_whose_tracking_crashes_is_failed_not_retried_forever(tmp_path):
+    from idtracker.adapters.events.memory_sink import InMemoryEventSink
+    from idtracker.application.auto_tracking import AutoTracking, FileFacts
+
+    queue = SqliteJobQueue(tmp_path / DB_NAME)
+    video = tmp_path / "a.avi"
+    queue.queue(video, 10, 1.0)
+
+    def crash(settings):
+        raise MemoryError("out of memory\nwhile training")
+
+    auto = AutoTracking(queue, lambda p: FileFacts(10, 1.0), lambda p: None, lambda p: None, crash,
+                        InMemoryEventSink(), 0.0, "log")
+    assert auto.run_next()
+    [job] = queue.all()
+    assert job.state == "failed" and job.error == "MemoryError: out of memory while training"
+    assert not auto.run_next()

@@ -65,3 +65,17 @@ def test_undo_and_redo_walk_the_states():
     history = EditHistory([ValidationState(np.array([1]))])
     history.push(ValidationState(np.array([2])))
     assert history.undo().identity.tolist() == [1] and history.redo().identity.tolist() == [2] and history.changed
+
+
+def test_a_gap_outside_the_video_is_refused():
+    with pytest.raises(ValueError, match="not inside"):
+        interpolate_gap(ValidationState(np.zeros(0, np.int64)), np.zeros((10, 1, 2)), 1, 8, 12)
+
+
+def test_the_undo_history_keeps_a_bounded_number_of_steps():
+    from idtracker.domain.validation import MAX_UNDO
+
+    history = EditHistory([ValidationState(np.array([0]))])
+    for k in range(MAX_UNDO + 20):
+        history.push(ValidationState(np.array([k + 1])))
+    assert len(history.states) == MAX_UNDO + 1 and history.current.identity.tolist() == [MAX_UNDO + 20]

@@ -146,3 +146,13 @@ def test_labels_groups_and_length_calibration_are_saved_as_idtracker_ai_keeps_th
     assert data["length_unit"] == pytest.approx(50.0)
     info = json.loads((session / "session.json").read_text())
     assert info["identities_labels"][0] == "Nemo" and info["length_calibrations"][0]["distance"] == 2.0
+
+
+def test_a_saved_removal_stays_removed_when_the_session_is_reopened(window, session, qtbot):
+    _select(window, 12, 1)
+    window.remove_centroid()
+    window.save()
+    again = ValidatorWindow(session)
+    qtbot.addWidget(again)
+    assert np.isnan(again.session.trajectories()[12, 0]).all()
+    assert any(e[:3] == (MISS_ID, 1, 12) for e in _errors(again))

@@ -189,3 +189,15 @@ def test_idmatcher_refuses_a_folder_that_is_not_a_session_in_one_line(tmp_path, 
     assert matcher_main([str(tmp_path / "a"), str(tmp_path / "b")]) == 2
     [line] = capsys.readouterr().err.strip().splitlines()
     assert "no session.json" in line
+
+
+def test_a_renamed_sessions_model_scores_identities_by_their_new_names(tmp_path):
+    folder = _saved_cnn(tmp_path / "session_old")
+    plain = load_transfer_model(folder).log_proba(np.full((2, 24, 24), 90, np.uint8))
+    params = folder / "accumulation" / "model_params.json"
+    params.write_text(json.dumps({**json.loads(params.read_text()), "class_identities": [3, 1, 2]}))
+    renamed = load_transfer_model(folder).log_proba(np.full((2, 24, 24), 90, np.uint8))
+    assert np.allclose(renamed[:, [2, 0, 1]], plain)  # class 0 is identity 3 now, and so on
+    params.write_text(json.dumps({**json.loads(params.read_text()), "class_identities": [1, 1, 2]}))
+    with pytest.raises(ModelUnusable, match="class_identities"):
+        load_transfer_model(folder)

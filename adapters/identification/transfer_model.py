@@ -48,6 +48,7 @@ class TorchTransferModel:
         self.n_classes = int(params["n_classes"])
         self.image_size = int(params["image_size"][0])
         self.resolution_reduction = float(params["resolution_reduction"])
+        self._columns = _class_columns(params, self.n_classes, source)
         self.device = select_device(device)
         if kind == CONTRASTIVE:
             self.model = EmbeddingNet(EMBEDDING_DIM)
@@ -73,7 +74,25 @@ class TorchTransferModel:
                 out.append(cluster_log_proba(distances))
             else:
                 out.append(F.log_softmax(self.model(x), 1).double().cpu().numpy())
-        return np.concatenate(out) if out else np.zeros((0, self.n_classes))
+        scores = np.concatenate(out) if out else np.zeros((0, self.n_classes))
+        ordered = np.empty_like(scores)
+        ordered[:, self._columns] = scores  # column j: identity j + 1 of the session, after any renaming
+        return ordered
+
+
+def _class_columns(params: dict, n: int, source: Path) -> np.ndarray:
+    """Column of each class's identity: ``class_identities`` (a session renamed by knowledge transfer
+    keeps its model's classes and says which identity each became), else class k is identity k + 1."""
+    given = params.get("class_identities")
+    if given is None:
+        return np.arange(n)
+    try:
+        columns = np.asarray(given, np.int64) - 1
+    except (TypeError, ValueError):
+        columns = np.zeros(0, np.int64)
+    if sorted(columns.tolist()) != list(range(n)):
+        raise ModelUnusable(f"{source.parent / 'model_params.json'}: class_identities must list identities 1-{n} once each")
+    return columns
 
 
 def load_transfer_model(folder: Path, device: str = "") -> TorchTransferModel:

@@ -38,6 +38,7 @@ def write_nc(data: dict[str, Any], path: Path) -> list[Path]:
     confidence = np.asarray(data["id_probabilities"], float)[..., 0]
     frames, n = positions.shape[:2]
     fps = float(data["frames_per_second"])
+    fps = fps if fps > 0 else 1.0  # a container that reports no frame rate: time in frames
     dataset = xr.Dataset(
         {"position": (("time", "space", "keypoints", "individuals"), positions.transpose(0, 2, 1)[:, :, None, :]),
          "confidence": (("time", "keypoints", "individuals"), confidence[:, None, :])},

@@ -29,6 +29,8 @@ def read_session_blobs(folder: Path) -> SessionBlobs:
         validated = folder / VALIDATED
         if validated.is_file():
             with np.load(validated, allow_pickle=False) as f:
+                if len(f["identity"]) != len(blobs):  # from before the session was tracked again
+                    return session
                 placed = {(int(t), int(k)): (float(x), float(y)) for (t, k), (x, y) in zip(f["placed_key"], f["placed_xy"])}
                 session = SessionBlobs(blobs, session.fragment, session.is_individual, f["identity"].astype(np.int64),
                                        placed)
