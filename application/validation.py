@@ -57,6 +57,7 @@ class ValidationSession:
     edits: list[dict] = attrs.field(factory=list)
     #: Edits undone (the last ``undone`` of ``edits``), dropped by the next edit.
     undone: int = 0
+    _built: tuple | None = None
     labels: list[str] = attrs.field(factory=list)
     groups: dict[str, list[int]] = attrs.field(factory=dict)
     calibrations: list[dict] = attrs.field(factory=list)
@@ -74,8 +75,12 @@ class ValidationSession:
         return self.history.current
 
     def trajectories(self) -> np.ndarray:
-        b = self.blobs.blobs
-        return self.state.trajectories(b.frame, b.centroid, self.number_of_identities, self.number_of_frames)
+        """(F, N, 2) positions of the current state, built once per state (every redraw asks)."""
+        if self._built is None or self._built[0] is not self.state:
+            b = self.blobs.blobs
+            self._built = (self.state, self.state.trajectories(b.frame, b.centroid, self.number_of_identities,
+                                                               self.number_of_frames))
+        return self._built[1]
 
     def tracked(self) -> np.ndarray:
         """(F,) frames inside the session's tracking intervals."""
