@@ -11,14 +11,18 @@ ACCUMULATION = "accumulation"
 #: With exclusive ROIs, each region's models (``regions/Region_<k>/accumulation``): kept and removed with accumulation.
 REGIONS = "regions"
 PREPROCESSING = "preprocessing"
+#: Our stage checkpoints (resuming an interrupted run, rerunning with other parameters): kept while
+#: the models are, removed with them.
+CHECKPOINTS = "checkpoints"
 
 _REMOVED = {
     "all": (),
     "idmatcher.ai": (BOUNDING_BOX_IMAGES, CROSSINGS_DETECTOR),
     "knowledge_transfer": (BOUNDING_BOX_IMAGES, CROSSINGS_DETECTOR, IDENTIFICATION_IMAGES),
-    "validation": (BOUNDING_BOX_IMAGES, CROSSINGS_DETECTOR, IDENTIFICATION_IMAGES, ACCUMULATION, REGIONS),
+    "validation": (BOUNDING_BOX_IMAGES, CROSSINGS_DETECTOR, IDENTIFICATION_IMAGES, ACCUMULATION, REGIONS,
+                   CHECKPOINTS),
     "trajectories": (BOUNDING_BOX_IMAGES, CROSSINGS_DETECTOR, IDENTIFICATION_IMAGES, ACCUMULATION, REGIONS,
-                     PREPROCESSING),
+                     PREPROCESSING, CHECKPOINTS),
 }
 
 

@@ -452,3 +452,28 @@ class ReportWritten(Event):
 
     path: str
     duration_s: float
+
+
+@attrs.frozen
+class CheckpointResumed(Event):
+    """A stage's result was read from the session's checkpoint instead of computed again."""
+
+    stage: str
+    detail: str
+
+
+@attrs.frozen
+class CheckpointOutdated(Event):
+    """A stage's checkpoint was computed from other inputs (``changed``): the stage runs again."""
+
+    stage: str
+    changed: tuple[str, ...]
+
+
+@attrs.frozen
+class SessionAlreadyDone(Event):
+    """The session folder already holds this session, finished with the same parameters."""
+
+    session_folder: str
+    trajectories_folder: str
+    to_track_again: str = "run the same command with --overwrite"

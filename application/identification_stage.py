@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Protocol
 
 import attrs
 import numpy as np
@@ -73,6 +74,15 @@ class IdentityResult:
     transfer: TransferOutcome | None = None
 
 
+class ContrastiveMemory(Protocol):
+    """Where a contrastive step that the accumulation protocol continues from is kept (a session
+    checkpoint), so an interrupted identification does not train the encoder again."""
+
+    def recall(self) -> ContrastiveResult | None: ...
+
+    def keep(self, result: ContrastiveResult) -> None: ...
+
+
 @attrs.define
 class IdentificationStage:
     """Builds identification images, runs the contrastive step and, if it identifies too little, accumulation."""
@@ -86,7 +96,8 @@ class IdentificationStage:
     def __call__(self, settings: Settings, segmented: SegmentedVideo, fragments: Fragments,
                  global_fragments: list[GlobalFragment], body_length: float, workers: int,
                  session_folder: Path, images: np.ndarray | None = None,
-                 joined: JoinedFragments | None = None, transfer: TransferModel | None = None) -> IdentityResult:
+                 joined: JoinedFragments | None = None, transfer: TransferModel | None = None,
+                 memory: ContrastiveMemory | None = None) -> IdentityResult:
         """Identities of every blob; ``images`` are reused when an earlier stage already built them.
 
         The contrastive step learns from and is judged on ``fragments`` (as segmented). With
@@ -94,7 +105,8 @@ class IdentificationStage:
         after decide on its tracklets, its crossings are conserved, and motion and appearance are
         fused at the end; without, on the fragments and the crossings found from the links. With
         ``transfer`` (a previous session's model), training starts from its weights where the
-        network is the same, and the identities take its names when they match by majority."""
+        network is the same, and the identities take its names when they match by majority. A
+        contrastive step found in ``memory`` was rejected before: accumulation starts at once."""
         n = settings.number_of_animals
         connectivity = fragment_connectivity(fragments, n)
         global_fragments = self._global_fragments_or_partial(global_fragments, fragments, n, connectivity)
@@ -110,7 +122,10 @@ class IdentificationStage:
         contrastive, method = None, "accumulation"
         crossings = crossing_groups(fragments, segmented.links) if joined is None else joined.groups
         reachable = reachable_ratio(global_fragments, fragments)
-        if not settings.disable_contrastive and reachable < settings.contrastive_min_accumulation:
+        recalled = None if memory is None or settings.disable_contrastive else memory.recall()
+        if recalled is not None:
+            contrastive = recalled
+        elif not settings.disable_contrastive and reachable < settings.contrastive_min_accumulation:
             self.events.publish(ev.ContrastiveSkipped(reachable, settings.contrastive_min_accumulation))
         elif not settings.disable_contrastive:
             encoder = self.make_encoder(settings)
@@ -123,7 +138,7 @@ class IdentificationStage:
             contrastive = step(images[blobs], fragments.of_blob[blobs], fragments, global_fragments, n,
                                settings.contrastive_min_accumulation)
         result = None
-        if contrastive is not None:
+        if contrastive is not None and recalled is None:
             result = self._judge_contrastive(contrastive, fragments, crossings, settings.contrastive_min_accumulation)
         units, unit_gfs = fragments, global_fragments
         if joined is not None:
@@ -138,8 +153,10 @@ class IdentificationStage:
             if joined is not None:
                 result = _on_tracklets(result, joined, _first_fragments(global_fragments, fragments))
         else:
-            if contrastive is not None:
+            if contrastive is not None and recalled is None:
                 encoder.save_checkpoint(session_folder / "accumulation")
+                if memory is not None:
+                    memory.keep(contrastive)
             classifier = self.make_classifier(size, n, settings)
             self._warm_start(classifier, "identity CNN", transfer)
             accumulation = Accumulation(classifier, self.events, settings.threshold_early_stop_accumulation,

@@ -61,6 +61,14 @@ class SessionStore(Protocol):
 
     def write_trajectories(self, data: dict, formats: list[str]) -> list[Path]: ...
 
+    def read_json(self, relative: str) -> dict | None:
+        """A JSON object written by ``write_json``; None when absent or unreadable."""
+        ...
+
+    def read_arrays(self, relative: str) -> dict[str, np.ndarray] | None:
+        """Arrays written by ``write_arrays`` (no pickles); None when absent or unreadable."""
+        ...
+
     def remove(self, relative: str) -> bool:
         """Delete a file or folder of the session; False if it was not there."""
         ...

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -28,14 +29,15 @@ def check_required(settings: Settings) -> None:
         raise UserError("number_of_animals: set the number of animals (> 0), or track_wo_identities = true")
 
 
-def session_folder(settings: Settings) -> Path:
-    """``<output_dir>/session_<name>``; an automatic name gets _1, _2... if the folder exists."""
+def session_folder(settings: Settings, reusable: Callable[[Path], bool] = lambda folder: False) -> Path:
+    """``<output_dir>/session_<name>``; an automatic name gets _1, _2... if the folder exists, unless
+    ``reusable`` says that folder is this session's own (an interrupted run of the same command)."""
     parent = Path(settings.output_dir) if settings.output_dir else Path(settings.video_paths[0]).resolve().parent
     folder = parent / f"session_{settings.session_name}"
     if settings.name:
         return folder
     k = 1
-    while folder.exists():
+    while folder.exists() and not reusable(folder):
         folder = parent / f"session_{settings.session_name}_{k}"
         k += 1
     return folder

@@ -20,11 +20,27 @@ from idtracker.domain.id_image_geometry import id_image_geometry
 from idtracker.domain.global_fragments import build_global_fragments, first_global_fragment, is_accumulable
 
 from . import events as ev
+from .checkpoints import (
+    CROSSING_PARAMETERS,
+    FINISHED_KEY,
+    SEGMENTATION_PARAMETERS,
+    Checkpoints,
+    ContrastiveCheckpoint,
+    crossing_arrays,
+    crossing_from_arrays,
+    episode_arrays,
+    episode_from_arrays,
+    finished_fingerprint,
+    fingerprint,
+    identity_arrays,
+    identity_from_arrays,
+    video_identity,
+)
 from .compute_background import background_image
 from .crossing_detection import CrossingDetection
 from .data_policy import folders_to_remove
 from .errors import UserError
-from .identification_stage import IdentificationStage, IdentityResult
+from .identification_stage import ContrastiveMemory, IdentificationStage, IdentityResult
 from .exclusive_rois import Region, check_regions, merge_regions, split_regions
 from .identities import identities_single_animal, identities_without_identification
 from .knowledge_transfer import load_transfer
@@ -53,6 +69,8 @@ class SessionResult:
     number_of_identities: int
     fraction_identified: float
     stage_durations_s: dict[str, float]
+    #: True when the folder already held this session, finished with the same parameters.
+    already_done: bool = False
 
 
 @attrs.define
@@ -70,19 +88,23 @@ class TrackSession:
     write_report: Callable[[Path], Path]
     make_runner: Callable[[Settings, int], EpisodeRunner]
 
-    def __call__(self, settings: Settings) -> SessionResult:
+    def __call__(self, settings: Settings, overwrite: bool = False) -> SessionResult:
+        """Track the session; an interrupted one resumes from its checkpoints, a finished one with
+        the same parameters is reported done. ``overwrite`` forgets the checkpoints and starts afresh."""
         check_required(settings)
         clock = StageClock()
         runner = self.make_runner(settings, number_of_workers(settings.number_of_parallel_workers))
         try:
             with clock.stage("Tracking session"):
-                result = self._track(settings, clock, runner)
+                result = self._track(settings, clock, runner, overwrite)
         finally:
             runner.close()
+        if result.already_done:
+            return result
         self.events.publish(ev.SessionFinished(str(result.folder), clock.durations()["Tracking session"], clock.durations()))
         return attrs.evolve(result, stage_durations_s=clock.durations())
 
-    def _track(self, settings: Settings, clock: StageClock, runner: EpisodeRunner) -> SessionResult:
+    def _track(self, settings: Settings, clock: StageClock, runner: EpisodeRunner, overwrite: bool) -> SessionResult:
         video = self.open_video(list(settings.video_paths))
         check_intervals(settings.tracking_intervals, video.number_of_frames)
         settings, transfer = load_transfer(settings, self.load_model, self.events)
@@ -97,7 +119,17 @@ class TrackSession:
         intervals = normalise_intervals(settings.tracking_intervals, video.number_of_frames)
         episodes = plan_episodes(video.file_boundaries, intervals, settings.frames_per_episode)
         workers = runner  # episodes of segmentation and identification images run through it
-        store = self.open_store(session_folder(settings))
+        videos = video_identity(list(settings.video_paths))
+        done_stamp = finished_fingerprint(settings, videos)
+        store = self.open_store(session_folder(settings, lambda folder: self._resumable(folder, settings, done_stamp)))
+        checkpoints = Checkpoints(store, self.events)
+        if overwrite:
+            checkpoints.clear()
+        elif (done := self._already_done(store, settings, done_stamp)) is not None:
+            return done
+        seg_stamp = fingerprint(settings, SEGMENTATION_PARAMETERS, videos)
+        cross_stamp = fingerprint(settings, CROSSING_PARAMETERS, videos)
+        id_stamp = fingerprint(settings, None, videos)
         info = {
             "version": package_version(), "width": video.width, "height": video.height,
             "frames_per_second": video.frames_per_second, "number_of_frames": video.number_of_frames,
@@ -114,18 +146,26 @@ class TrackSession:
         self.events.publish(ev.SessionStarted(
             settings.session_name, str(store.folder), tuple(str(p) for p in settings.video_paths),
             video.number_of_frames, len(episodes), runner.workers, dump_settings(settings)))
+        kept_ids = checkpoints.load("identification", "Tracking", id_stamp)
+        kept_crossings = checkpoints.load("crossings", "Crossing detection", cross_stamp)
+        needs_crops = kept_ids is None or kept_crossings is None
 
         with clock.stage("Animal detection"):
             t0 = time.perf_counter()
-            spec = self._segmenter_spec(settings, video, intervals, store)
-            segmented = self._segment(spec, episodes, workers)
+            segmented = self._segment(settings, video, intervals, store, episodes, workers,
+                                      checkpoints, seg_stamp, needs_crops)
             error_frames = self._check_segmentation(settings, segmented, video.number_of_frames, store,
                                                     time.perf_counter() - t0)
         save(number_of_error_frames=error_frames)
 
         with clock.stage("Crossing detection") as stage:
             blobs, links = segmented.blobs, segmented.links
-            crossings = self.crossings(settings, segmented, video.number_of_frames, workers, store.folder)
+            if kept_crossings is not None:
+                crossings = crossing_from_arrays(kept_crossings)
+                self.events.publish(ev.CheckpointResumed("Crossing detection", crossings.method))
+            else:
+                crossings = self.crossings(settings, segmented, video.number_of_frames, workers, store.folder)
+                checkpoints.save("crossings", cross_stamp, crossing_arrays(crossings))
             individual, area_model, body_length = crossings.individual, crossings.area_model, crossings.body_length
         self.events.publish(crossings.event(stage["duration_s"]))
         save(median_body_length=body_length, area_model={"median": area_model.median, "std": area_model.std})
@@ -152,12 +192,17 @@ class TrackSession:
 
         with clock.stage("Tracking") as stage:
             groups = {}
-            if regions:
+            if kept_ids is not None:
+                ids, groups = identity_from_arrays(kept_ids)
+                self.events.publish(ev.CheckpointResumed("Tracking", ids.method))
+            elif regions:
                 ids, groups = self._identify_regions(settings, regions, segmented, video.number_of_frames, body_length,
                                                      workers, store.folder, crossings.images)
             else:
                 ids = self._identify(settings, segmented, joined, global_fragments, body_length, workers, store.folder,
-                                     crossings.images, transfer)
+                                     crossings.images, transfer, ContrastiveCheckpoint(checkpoints, id_stamp))
+            if kept_ids is None:
+                checkpoints.save("identification", id_stamp, identity_arrays(ids, groups))
         self.events.publish(ev.IdentitiesAssigned(ids.method, ids.number_of_identities, ids.estimated_accuracy,
                                                   stage["duration_s"]))
         save(number_of_identities=ids.number_of_identities, estimated_accuracy=ids.estimated_accuracy,
@@ -190,7 +235,32 @@ class TrackSession:
         self._report(store.folder)
         removed = tuple(f for f in folders_to_remove(settings.data_policy) if store.remove(f))
         self.events.publish(ev.DataPolicyApplied(settings.data_policy, removed))
+        save(**{FINISHED_KEY: {"fingerprint": done_stamp,
+                               "files": [str(f.relative_to(store.folder)) for f in files],
+                               "fraction_identified": data["fraction_identified"]}})
         return SessionResult(store.folder, files, n_ids, data["fraction_identified"], {})
+
+    def _resumable(self, folder: Path, settings: Settings, done_stamp: dict) -> bool:
+        """Whether an automatically named session folder is this session's own: the same videos,
+        and interrupted, or finished with the same parameters (another finished session is kept)."""
+        info = self.open_store(folder).read_json("session.json")
+        if info is None or info.get("video_paths") != dump_settings(settings)["video_paths"]:
+            return False
+        finished = info.get(FINISHED_KEY)
+        return finished is None or (isinstance(finished, dict) and finished.get("fingerprint") == done_stamp)
+
+    def _already_done(self, store: SessionStore, settings: Settings, done_stamp: dict) -> SessionResult | None:
+        """The finished session in ``store`` when it ran with these parameters and its trajectories are there."""
+        finished = (store.read_json("session.json") or {}).get(FINISHED_KEY)
+        if not isinstance(finished, dict) or finished.get("fingerprint") != done_stamp:
+            return None
+        files = [store.folder / f for f in finished.get("files", [])]
+        if not files or not all(f.exists() for f in files):
+            return None
+        self.events.publish(ev.SessionAlreadyDone(str(store.folder), str(store.folder / "trajectories")))
+        info = store.read_json("session.json") or {}
+        return SessionResult(store.folder, files, int(info.get("number_of_identities") or 0),
+                             float(finished.get("fraction_identified") or 0.0), {}, already_done=True)
 
     def _report(self, folder: Path) -> None:
         """report.html with the session's plots; a failure to draw it is a warning, never a lost session."""
@@ -220,14 +290,26 @@ class TrackSession:
         self.events.publish(ev.BackgroundComputed(stat, used, str(path), time.perf_counter() - t0))
         return background
 
-    def _segment(self, spec: SegmenterSpec, episodes, runner: EpisodeRunner) -> SegmentedVideo:
-        segmenter = self.make_segmenter(spec)
-        total = sum(e.length for e in episodes)
-        results = []
-        with self.events.progress("Segmenting video", total) as advance:
-            for result in runner.map(segmenter, episodes):
-                results.append(result)
-                advance(result.episode.length)
+    def _segment(self, settings: Settings, video: VideoSource, intervals, store: SessionStore, episodes,
+                 runner: EpisodeRunner, checkpoints: Checkpoints, stamp: dict, needs_crops: bool) -> SegmentedVideo:
+        """Blobs of every episode: those checkpointed are read back, the others segmented (and each
+        checkpointed as it ends). ``needs_crops``: a later stage will read the crops, so an episode
+        whose crops file is gone (a data policy removed it) is segmented again."""
+        results, todo = [], []
+        for k, episode in enumerate(episodes):
+            kept = checkpoints.load(f"episode_{episode.index}", "Animal detection", stamp, report=k == 0)
+            result = None if kept is None else episode_from_arrays(kept, needs_crops)
+            (results if result is not None and result.episode == episode else todo).append(result or episode)
+        if results:
+            self.events.publish(ev.CheckpointResumed("Animal detection", f"{len(results)} of {len(episodes)} episodes"))
+        with self.events.progress("Segmenting video", sum(e.length for e in episodes)) as advance:
+            advance(sum(r.episode.length for r in results))
+            if todo:
+                segmenter = self.make_segmenter(self._segmenter_spec(settings, video, intervals, store))
+                for result in runner.map(segmenter, todo):
+                    checkpoints.save(f"episode_{result.episode.index}", stamp, episode_arrays(result))
+                    results.append(result)
+                    advance(result.episode.length)
         return stitch(results)
 
     def _check_segmentation(self, settings: Settings, segmented: SegmentedVideo, number_of_frames: int,
@@ -286,7 +368,7 @@ class TrackSession:
 
     def _identify(self, settings: Settings, segmented: SegmentedVideo, joined: JoinedFragments, global_fragments,
                   body_length: float, workers: int, folder: Path, images: np.ndarray | None,
-                  transfer: TransferModel | None) -> IdentityResult:
+                  transfer: TransferModel | None, memory: ContrastiveMemory | None = None) -> IdentityResult:
         if settings.track_wo_identities:
             identities, n_slots = identities_without_identification(joined.fragments)
             # No identities are claimed, so no accuracy is promised.
@@ -295,7 +377,7 @@ class TrackSession:
             return IdentityResult(identities_single_animal(len(segmented.blobs)), None, 1, 1.0, None, None, None,
                                   "single animal")
         return self.identification(settings, segmented, joined.original, global_fragments, body_length, workers,
-                                   folder, images, joined=joined, transfer=transfer)
+                                   folder, images, joined=joined, transfer=transfer, memory=memory)
 
 
 #: idtracker.ai's session.json keys for what this session does not set (no validation, no setup

@@ -63,8 +63,12 @@ def _params(settings: SettingsSource | Sequence[SettingsSource]) -> dict[str, ob
 
 def track(settings: SettingsSource | Sequence[SettingsSource], on_event: Callable[[ev.Event], None] | None = None,
           cancel: threading.Event | None = None, log_path: Path = Path("idtrackerai.log"),
-          console: bool = False) -> TrackingResult:
+          console: bool = False, overwrite: bool = False) -> TrackingResult:
     """Track one session and return its trajectories.
+
+    A session interrupted earlier (a crash, a cancel) resumes from its checkpoints; one already
+    finished with the same settings is not tracked again (its trajectories are returned);
+    ``overwrite`` tracks from the start.
 
     Raises:
         SettingsError: bad settings or input (the CLI's one-line message).
@@ -82,7 +86,7 @@ def track(settings: SettingsSource | Sequence[SettingsSource], on_event: Callabl
     log.bind_session(checked.session_name)
     container.events.override(providers.Object(CallbackEventSink(log, on_event, cancel)))
     try:
-        result = container.track_session()(checked)
+        result = container.track_session()(checked, overwrite=overwrite)
     except UserError as error:
         log.publish(ev.SessionFailed(str(error)))
         raise SettingsError(str(error)) from None

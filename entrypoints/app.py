@@ -23,14 +23,14 @@ LOG_PATH = Path("idtrackerai.log")
 KEPT_LOGS = 5
 
 
-def track(settings: Settings, console: bool = True) -> int:
+def track(settings: Settings, console: bool = True, overwrite: bool = False) -> int:
     """Track a session; returns the process exit code (0 success, 2 user error, 1 failure, 130 interrupted).
 
     ``./idtrackerai.log`` holds this run only (earlier runs move to ``idtrackerai.log.1``...), and
     is copied into the session folder whether the session succeeds or fails."""
     rotate_log(LOG_PATH)
     try:
-        return _track(settings, console)
+        return _track(settings, console, overwrite)
     finally:
         _copy_log_into_session(LOG_PATH)
 
@@ -64,13 +64,13 @@ def _copy_log_into_session(log: Path) -> None:
         shutil.copyfile(log, Path(folder) / log.name)
 
 
-def _track(settings: Settings, console: bool) -> int:
+def _track(settings: Settings, console: bool, overwrite: bool) -> int:
     container = local_container(LOG_PATH, console)
     events = container.events()
     events.bind_session(settings.session_name)
     use_case = container.track_session()
     try:
-        use_case(settings)
+        use_case(settings, overwrite=overwrite)
     except UserError as error:
         events.publish(ev.SessionFailed(str(error)))
         print(f"idtrackerai: error: {error}", file=sys.stderr)

@@ -38,7 +38,7 @@ NO_DISPLAY = ("no display to open the segmentation app on (no DISPLAY or WAYLAND
               "add --track to track from the terminal")
 NO_QT = ("the segmentation app needs Qt: pip install 'idtracker[gui]' (PySide6, pyqtgraph, superqt, qtpy), "
          "or add --track to track from the terminal")
-USAGE = "idtrackerai [-h] [--version] [--load <path> ...] [--track] [--PARAMETER VALUE ...]"
+USAGE = "idtrackerai [-h] [--version] [--load <path> ...] [--track] [--overwrite] [--PARAMETER VALUE ...]"
 
 
 class _ParserExit(Exception):
@@ -64,7 +64,7 @@ class _Parser(argparse.ArgumentParser):
 def main(argv: list[str] | None = None) -> int:
     """Run ``idtrackerai``; returns the exit status (0 done, 2 user error, others from tracking)."""
     try:
-        settings, track = build_settings(argv)
+        settings, track, overwrite = build_settings(argv)
         if not track:
             settings = _segmentation_app(settings)
             if settings is None:
@@ -78,7 +78,7 @@ def main(argv: list[str] | None = None) -> int:
             log_user_error(str(error))
         return 2
     from idtracker.entrypoints.app import track as track_session  # the pipeline: slow to import, not needed for -h
-    return track_session(settings)
+    return track_session(settings, overwrite=overwrite)
 
 
 def _segmentation_app(settings: Settings) -> Settings | None:
@@ -99,11 +99,11 @@ def _segmentation_app(settings: Settings) -> Settings | None:
     return run_app(dump_settings(settings))
 
 
-def build_settings(argv: Sequence[str] | None = None) -> tuple[Settings, bool]:
+def build_settings(argv: Sequence[str] | None = None) -> tuple[Settings, bool, bool]:
     """Checked settings from ``./local_settings.toml``, then each ``--load`` file, then the options given.
 
     Returns:
-        The settings and whether ``--track`` was given.
+        The settings, whether ``--track`` was given and whether ``--overwrite`` was.
 
     Raises:
         UserError: any mistake in the options, the files or the values.
@@ -112,9 +112,10 @@ def build_settings(argv: Sequence[str] | None = None) -> tuple[Settings, bool]:
     # Imported after parsing so that -h and --version skip numpy and cattrs.
     from idtracker.adapters.config.toml_settings import load_toml, merge, structure_settings
     track = options.pop("track", False)
+    overwrite = options.pop("overwrite", False)
     files = ([LOCAL_SETTINGS] if LOCAL_SETTINGS.is_file() else []) + [Path(p) for p in options.pop("load", [])]
     given = {name: _none_if_blank(value) for name, value in options.items()}
-    return structure_settings(merge([*(load_toml(file) for file in files), given])), track
+    return structure_settings(merge([*(load_toml(file) for file in files), given])), track, overwrite
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -131,6 +132,10 @@ def build_parser() -> argparse.ArgumentParser:
     groups[GENERAL].add_argument(
         "--track", action="store_true",
         help="Start tracking directly from the terminal, bypassing the graphical user interface (GUI).")
+    groups[GENERAL].add_argument(
+        "--overwrite", action="store_true",
+        help="Track again from the start. Without it, an interrupted session resumes from its checkpoints "
+             "and a finished one with the same parameters is reported done.")
     for field in attrs.fields(Settings):
         groups[field.metadata["group"]].add_argument(
             f"--{field.name}", metavar=f"<{field.metadata['metavar']}>", nargs=field.metadata["nargs"],

@@ -70,11 +70,11 @@ def test_console_script_is_installed_and_runs():
 
 
 def test_no_arguments_gives_default_settings_and_no_tracking():
-    assert build_settings([]) == (Settings(), False)
+    assert build_settings([]) == (Settings(), False, False)
 
 
 def test_options_are_typed_like_toml_values():
-    settings, track = build_settings(["--number_of_animals", "8", "--intensity_ths", "0", "155", "--area_ths", "100",
+    settings, track, _ = build_settings(["--number_of_animals", "8", "--intensity_ths", "0", "155", "--area_ths", "100",
                                       "inf", "--video_paths", "a.avi", "b.avi", "--number_of_parallel_workers", "-2",
                                       "--contrastive_silhouette_target", "0.8", "--track"])
     assert track
@@ -85,7 +85,7 @@ def test_options_are_typed_like_toml_values():
 
 
 def test_option_names_are_case_insensitive_but_values_are_not():
-    settings, _ = build_settings(["--Number_Of_Animals", "8", "--NAME=MyFish"])
+    settings, *_ = build_settings(["--Number_Of_Animals", "8", "--NAME=MyFish"])
     assert settings.number_of_animals == 8 and settings.name == "MyFish"
 
 
@@ -116,27 +116,27 @@ def test_roi_list_option_accepts_entries_starting_with_a_minus():
 def test_load_files_apply_in_order_and_options_override_them(tmp_path):
     base = write(tmp_path / "base.toml", "number_of_animals = 5\nname = 'base'\nframes_per_episode = 100\n")
     example = write(tmp_path / "example.toml", "number_of_animals = 8\nname = 'example'\n")
-    settings, _ = build_settings(["--load", str(base), str(example), "--name", "cli"])
+    settings, *_ = build_settings(["--load", str(base), str(example), "--name", "cli"])
     assert (settings.number_of_animals, settings.name, settings.frames_per_episode) == (8, "cli", 100)
 
 
 def test_repeated_load_options_add_up_in_order(tmp_path):
     first = write(tmp_path / "first.toml", "number_of_animals = 5\nframes_per_episode = 100\n")
     second = write(tmp_path / "second.toml", "number_of_animals = 8\n")
-    settings, _ = build_settings(["--load", str(first), "--load", str(second)])
+    settings, *_ = build_settings(["--load", str(first), "--load", str(second)])
     assert (settings.number_of_animals, settings.frames_per_episode) == (8, 100)
 
 
 def test_local_settings_in_working_directory_has_the_lowest_priority(tmp_path):
     write(tmp_path / "local_settings.toml", "number_of_animals = 3\nframes_per_episode = 42\n")
     loaded = write(tmp_path / "session.toml", "number_of_animals = 8\n")
-    settings, _ = build_settings(["--load", str(loaded)])
+    settings, *_ = build_settings(["--load", str(loaded)])
     assert (settings.number_of_animals, settings.frames_per_episode) == (8, 42)
 
 
 def test_empty_option_value_unsets_what_a_file_set(tmp_path):
     loaded = write(tmp_path / "s.toml", "tracking_intervals = [[0, 100]]\noutput_dir = 'out'\n")
-    settings, _ = build_settings(["--load", str(loaded), "--tracking_intervals", "", "--output_dir", ""])
+    settings, *_ = build_settings(["--load", str(loaded), "--tracking_intervals", "", "--output_dir", ""])
     assert settings.tracking_intervals is None and settings.output_dir is None
 
 

@@ -6,6 +6,7 @@ import io
 import json
 import os
 import shutil
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -65,6 +66,23 @@ class SessionFolder:
 
     def write_trajectories(self, data: dict, formats: list[str]) -> list[Path]:
         return write_trajectories(data, self._folder / "trajectories", formats)
+
+    def read_json(self, relative: str) -> dict | None:
+        path = self._folder / relative
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError, UnicodeDecodeError):
+            return None
+        return data if isinstance(data, dict) else None
+
+    def read_arrays(self, relative: str) -> dict[str, np.ndarray] | None:
+        """Everything is read at once: an interrupted session's checkpoints are small next to its video."""
+        path = self._folder / relative
+        try:
+            with np.load(path, allow_pickle=False) as archive:
+                return {name: archive[name] for name in archive.files}
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+            return None
 
     def remove(self, relative: str) -> bool:
         path = self._folder / relative
