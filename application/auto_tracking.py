@@ -20,7 +20,7 @@ import attrs
 from . import events as ev
 from .errors import UserError
 from .ports import EventSink
-from .settings import Settings
+from .settings import Settings, dump_settings
 
 #: File endings the daemon treats as videos.
 VIDEO_SUFFIXES = (".avi", ".mp4", ".mov", ".mkv", ".mpg", ".mpeg", ".m4v", ".wmv")
@@ -67,6 +67,28 @@ class JobQueue(Protocol):
     def all(self) -> list[Job]: ...
 
 
+class SessionLauncher(Protocol):
+    """Runs sessions elsewhere (Dask tasks on a cluster), several at once."""
+
+    @property
+    def capacity(self) -> int:
+        """Sessions it runs at once."""
+        ...
+
+    @property
+    def running(self) -> int: ...
+
+    def submit(self, video: Path, parameters: dict) -> None:
+        """Track ``video`` with ``parameters`` (plain values, as session.json holds them)."""
+        ...
+
+    def finished(self) -> list[tuple[Path, Path | None, str | None]]:
+        """(video, session folder, error) of each session that ended since the last call."""
+        ...
+
+    def close(self) -> None: ...
+
+
 def is_video(path: Path) -> bool:
     """A video file the daemon should look at (not one inside a session folder, not hidden)."""
     return (path.suffix.lower() in VIDEO_SUFFIXES and not path.name.startswith(".")
@@ -94,7 +116,10 @@ class AutoTracking:
     settle_s: float
     log: str
     clock: Callable[[], float] = time.monotonic
+    #: With one, sessions run as its tasks, several at once (``run_distributed``), not here.
+    launcher: SessionLauncher | None = None
     _pending: dict[Path, tuple[FileFacts, float]] = attrs.field(factory=dict)
+    _started: dict[Path, float] = attrs.field(factory=dict)
 
     def recover(self) -> list[Path]:
         """Jobs a killed daemon left running go back to the queue; returns them."""
@@ -166,3 +191,40 @@ class AutoTracking:
         self.queue.finish(job.path, folder)
         self.events.publish(ev.JobFinished(str(job.path), str(folder), time.perf_counter() - t0))
         return True
+
+    @property
+    def running(self) -> int:
+        """Sessions running on the launcher now."""
+        return 0 if self.launcher is None else self.launcher.running
+
+    def collect(self) -> int:
+        """Record the launcher's sessions that ended; returns how many."""
+        ended = self.launcher.finished()
+        for video, folder, error in ended:
+            duration = time.perf_counter() - self._started.pop(video, time.perf_counter())
+            if error is None:
+                self.queue.finish(video, folder)
+                self.events.publish(ev.JobFinished(str(video), str(folder), duration))
+            else:
+                self._failed(video, error)
+        return len(ended)
+
+    def run_distributed(self) -> bool:
+        """Record ended sessions and submit queued videos while the launcher has room; False when
+        nothing ended and nothing was submitted (the caller waits a tick)."""
+        progressed = self.collect() > 0
+        while self.launcher.running < self.launcher.capacity:
+            job = self.queue.next_queued()
+            if job is None:
+                break
+            progressed = True
+            attempt = self.queue.start(job.path)
+            self.events.publish(ev.JobStarted(str(job.path), attempt))
+            try:
+                settings = self.settings_for(job.path)
+            except UserError as error:
+                self._failed(job.path, str(error))
+                continue
+            self._started[job.path] = time.perf_counter()
+            self.launcher.submit(job.path, dump_settings(settings))
+        return progressed

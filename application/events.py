@@ -477,3 +477,11 @@ class SessionAlreadyDone(Event):
     session_folder: str
     trajectories_folder: str
     to_track_again: str = "run the same command with --overwrite"
+
+
+@attrs.frozen
+class SessionsOnDask(Event):
+    """The daemon runs its sessions as tasks of this Dask scheduler, ``capacity`` at once."""
+
+    scheduler: str
+    capacity: int

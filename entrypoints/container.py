@@ -11,6 +11,7 @@ from idtracker.adapters.segmentation.opencv_image_tools import OpenCvImageTools
 from idtracker.adapters.segmentation.opencv_segmenter import segmenter_from_spec
 from idtracker.adapters.storage.session_folder import SessionFolder
 from idtracker.adapters.video.opencv_video import OpenCvVideoSource
+from idtracker.application import events as ev
 from idtracker.application.crossing_detection import CrossingDetection
 from idtracker.application.identification_stage import IdentificationStage
 from idtracker.application.cluster_inspection import InspectClusters
@@ -258,9 +259,10 @@ def local_container(log_path: Path = Path("idtrackerai.log"), console: bool = Tr
 
 
 def build_auto_tracking(folder: Path, queue, defaults: list[Path], output_dir: Path | None, settle_s: float,
-                        log_path: Path):
+                        log_path: Path, dask_scheduler: str | None = None):
     """The daemon's AutoTracking use case wired to OpenCV, TOML settings and the tracking session,
-    with events to ``log_path`` and the terminal; returns it and its event sink (to close)."""
+    with events to ``log_path`` and the terminal; returns it and its event sink (to close). With
+    ``dask_scheduler`` (``local`` or an address), sessions run as Dask tasks, one per worker."""
     import os
 
     from idtracker.adapters.config.toml_settings import load_toml, merge, structure_settings
@@ -302,5 +304,12 @@ def build_auto_tracking(folder: Path, queue, defaults: list[Path], output_dir: P
         events.bind_session(settings.session_name)
         return container.track_session()(settings).folder
 
-    auto = AutoTracking(queue, stat, decodes, settings_for, track, events, settle_s, str(log_path))
+    launcher = None
+    if dask_scheduler:
+        from idtracker.adapters.compute.dask_sessions import DaskSessionLauncher
+        from idtracker.entrypoints.session_task import track_on_worker
+
+        launcher = DaskSessionLauncher(dask_scheduler, track_on_worker, os.cpu_count() or 1)
+        events.publish(ev.SessionsOnDask(dask_scheduler, launcher.capacity))
+    auto = AutoTracking(queue, stat, decodes, settings_for, track, events, settle_s, str(log_path), launcher=launcher)
     return auto, events

@@ -1,11 +1,14 @@
-"""``idtrackerai_daemon WATCH_DIR [--load defaults.toml ...] [--output_dir DIR] [--settle_s S] [--status]``.
+"""``idtrackerai_daemon WATCH_DIR [--load defaults.toml ...] [--output_dir DIR] [--settle_s S] [--dask_scheduler ADDRESS] [--status]``.
 
 Tracks every video that arrives in WATCH_DIR, once: a watchdog observer (polling on network
 shares, where inotify sees nothing) tells the ``AutoTracking`` use case what it saw; the queue is
 ``WATCH_DIR/idtrackerai_jobs.sqlite``; events go to ``WATCH_DIR/idtrackerai_daemon.log`` and the
 terminal. A ``<video stem>.toml`` beside a video overrides the defaults (``video_paths`` is set by
 the daemon). SIGTERM or Ctrl+C let the running session finish, then the daemon exits; after a
-kill -9 the session that was running is tracked again at the next start.
+kill -9 the session that was running is tracked again at the next start, resuming from its
+checkpoints. With ``--dask_scheduler`` (``local`` or an address) sessions run as Dask tasks, as
+many at once as the cluster has worker threads; SIGTERM then stops submitting and waits for the
+running ones.
 """
 
 from __future__ import annotations
@@ -37,6 +40,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="seconds a video's size must stay the same before it counts as arrived (default: 5)")
     parser.add_argument("--polling", action="store_true", help="poll the folder instead of inotify (network shares "
                                                                  "are detected and polled anyway)")
+    parser.add_argument("--dask_scheduler", default=None, metavar="ADDRESS",
+                        help="run sessions as Dask tasks: 'local' (a LocalCluster of one worker per CPU) or a "
+                             "scheduler address such as tcp://10.0.0.5:8786")
     parser.add_argument("--status", action="store_true", help="print one line per video, STATE PATH, and exit")
     parser.add_argument("--exit_when_idle", action="store_true",
                         help="exit once every video seen is tracked or failed (for scripts and tests)")
@@ -89,7 +95,8 @@ def _run(args: argparse.Namespace, queue) -> int:
     folder = args.watch_dir.resolve()
     for path in args.load:
         load_toml(path)
-    auto, events = build_auto_tracking(folder, queue, args.load, args.output_dir, args.settle_s, folder / LOG_NAME)
+    auto, events = build_auto_tracking(folder, queue, args.load, args.output_dir, args.settle_s, folder / LOG_NAME,
+                                       args.dask_scheduler)
     seen: SimpleQueue[Path] = SimpleQueue()
 
     class Handler(FileSystemEventHandler):
@@ -112,17 +119,23 @@ def _run(args: argparse.Namespace, queue) -> int:
           f"log {folder / LOG_NAME}")
     for path in sorted(folder.iterdir()):
         seen.put(path)
+    step = auto.run_next if auto.launcher is None else auto.run_distributed
     try:
         while not stopping:
             _drain(seen, auto)
             auto.poll()
-            if not auto.run_next():
-                if args.exit_when_idle and not auto.pending and seen.empty():
+            if not step():
+                if args.exit_when_idle and not auto.pending and seen.empty() and not auto.running:
                     break
                 time.sleep(TICK_S)
+        while auto.running:  # stopping: the sessions already on the cluster finish
+            auto.collect()
+            time.sleep(TICK_S)
     finally:
         observer.stop()
         observer.join()
+        if auto.launcher is not None:
+            auto.launcher.close()
         events.close()
     return 0
 

@@ -159,13 +159,15 @@ def test_relative_paths_are_taken_from_the_working_directory_or_where_only_the_f
 
 def test_track_flag_hands_the_settings_to_the_tracking_app(monkeypatch):
     received = []
-    monkeypatch.setattr(idtracker.entrypoints.app, "track", lambda settings: received.append(settings) or 0)
+    monkeypatch.setattr(idtracker.entrypoints.app, "track",
+                        lambda settings, overwrite: received.append((settings, overwrite)) or 0)
     assert main(["--number_of_animals", "4", "--track"]) == 0
-    assert received[0].number_of_animals == 4
+    assert received[0][0].number_of_animals == 4 and received[0][1] is False
+    assert main(["--track", "--overwrite"]) == 0 and received[1][1] is True
 
 
 def test_tracking_status_is_the_exit_status(monkeypatch):
-    monkeypatch.setattr(idtracker.entrypoints.app, "track", lambda settings: 1)
+    monkeypatch.setattr(idtracker.entrypoints.app, "track", lambda settings, overwrite: 1)
     assert main(["--track"]) == 1
 
 

@@ -111,3 +111,22 @@ def test_a_video_whose_tracking_crashes_is_failed_not_retried_forever(tmp_path):
     [job] = queue.all()
     assert job.state == "failed" and job.error == "MemoryError: out of memory while training"
     assert not auto.run_next()
+
+
+@pytest.mark.slow
+def test_with_a_local_dask_cluster_each_video_is_a_session_task_tracked_once(watched, tmp_path):
+    pytest.importorskip("distributed")
+    folder, defaults = watched
+    for k in range(3):
+        render_dots(folder / f"v{k}.avi", frames=60)
+    (folder / "broken.avi").write_bytes(b"not a video" * 100)
+    command = [sys.executable, "-m", "idtracker.entrypoints.daemon_cli", str(folder), "--load", str(defaults),
+               "--settle_s", "0.3", "--exit_when_idle", "--dask_scheduler", "local"]
+    assert subprocess.run(command, cwd=tmp_path, capture_output=True, timeout=300).returncode == 0
+    assert _status(folder) == {"v0.avi": "done", "v1.avi": "done", "v2.avi": "done", "broken.avi": "failed"}
+    assert len(_log_events(folder, "sessions_on_dask")) == 1
+    assert len(_log_events(folder, "job_started")) == 3 and len(_log_events(folder, "job_finished")) == 3
+    for k in range(3):  # each task's session logged in its own folder, and said how it ran its episodes
+        log = (folder / f"session_v{k}" / "idtrackerai.log").read_text()
+        assert '"session_finished"' in log and "runs as a Dask task" in log
+        assert (folder / f"session_v{k}" / "trajectories" / "trajectories.npy").exists()

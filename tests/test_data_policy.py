@@ -7,13 +7,14 @@ from idtracker.application.data_policy import folders_to_remove
 from idtracker.application.errors import UserError
 
 FOLDERS = ("bounding_box_images", "crossings_detector", "identification_images", "accumulation", "regions",
-           "preprocessing")
+           "preprocessing", "checkpoints")
 
-#: The seed's table: what survives under each policy (trajectories always do).
+#: The seed's table: what survives under each policy (trajectories always do); our stage
+#: checkpoints go with the models.
 KEPT = {
     "all": set(FOLDERS),
-    "idmatcher.ai": {"identification_images", "accumulation", "regions", "preprocessing"},
-    "knowledge_transfer": {"accumulation", "regions", "preprocessing"},
+    "idmatcher.ai": {"identification_images", "accumulation", "regions", "preprocessing", "checkpoints"},
+    "knowledge_transfer": {"accumulation", "regions", "preprocessing", "checkpoints"},
     "validation": {"preprocessing"},
     "trajectories": set(),
 }
