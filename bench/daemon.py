@@ -1,13 +1,14 @@
 """The watch-folder daemon under stress: many videos arriving, slow copies, corrupt files, kill -9 twice.
 
-Usage: python bench/daemon.py [--videos 50] [--slow 10] [--corrupt 5] [--kills 2] [--work DIR]
+Usage: python bench/daemon.py [--videos 50] [--slow 10] [--corrupt 5] [--kills 2] [--dask_scheduler local] [--work DIR]
 
 Renders short videos, then drops them into a watched folder while ``idtrackerai_daemon`` runs:
 most copied at once, ``--slow`` written in pieces over a few seconds, ``--corrupt`` as garbage. The
 daemon is killed with SIGKILL ``--kills`` times, each time right after it started a job, and started
 again; a last run with ``--exit_when_idle`` finishes the queue. Prints, from the daemon's own event
 log and its ``--status``: sessions done, failed, ``JobStarted`` per video (1, or 2 for a job a kill
-interrupted), and whether every done video has exactly one ``JobFinished``.
+interrupted), and whether every done video has exactly one ``JobFinished``. With ``--dask_scheduler``
+the daemon runs each session as a Dask task (sessions' events are then in their own folders).
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ def main() -> None:
     parser.add_argument("--corrupt", type=int, default=5)
     parser.add_argument("--kills", type=int, default=2)
     parser.add_argument("--settle_s", type=float, default=2.0)
+    parser.add_argument("--dask_scheduler", default=None, help="passed to the daemon: sessions as Dask tasks")
     parser.add_argument("--work", type=Path, default=Path("bench_work/daemon"))
     args = parser.parse_args()
     work = args.work.resolve()
@@ -75,7 +77,7 @@ def main() -> None:
     (work / "defaults.toml").write_text(DEFAULTS)
     videos = _render(work / "stage", args.videos - args.corrupt)
     command = [str(BIN / "idtrackerai_daemon"), str(watched), "--load", str(work / "defaults.toml"),
-               "--settle_s", str(args.settle_s)]
+               "--settle_s", str(args.settle_s), *(["--dask_scheduler", args.dask_scheduler] if args.dask_scheduler else [])]
     log = watched / "idtrackerai_daemon.log"
     t0 = time.perf_counter()
     daemon = subprocess.Popen(command, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
@@ -121,6 +123,7 @@ def main() -> None:
           f"{sorted(v for v, c in started.items() if c > 1)})")
     print(f"every done video finished exactly once: {all(finished[v] == 1 for v in done)}; "
           f"JobFinished events {sum(finished.values())}")
+    print(f"checkpoints read back by resumed sessions: {len(_events(log, 'checkpoint_resumed'))}")
     print(f"failed: {len(failed)}: " + "; ".join(f"{v}: {e[:90]}" for v, e in sorted(failed.items())))
 
 

@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     except (UserError, ValueError, TypeError) as error:
         print(f"idtrackerai_test: error: {error}", file=sys.stderr)
         return 2
-    code = track(settings)
+    code = track(settings, overwrite=True)  # a test of this installation always tracks afresh
     if code != 0:
         return code
     folder = args.output.resolve() / f"session_{settings.session_name}"
