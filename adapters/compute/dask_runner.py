@@ -18,6 +18,26 @@ from idtracker.application.errors import UserError
 CONNECT_TIMEOUT_S = 20
 
 
+def connect(scheduler: str, workers: int):
+    """(client, LocalCluster or None): a LocalCluster of ``workers`` single-threaded processes for
+    ``local``, else a client of the scheduler at that address.
+
+    Raises:
+        UserError: the scheduler cannot be reached (one line naming it).
+    """
+    from distributed import Client, LocalCluster
+
+    try:
+        if scheduler == "local":
+            cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                                   silence_logs=40)
+            return Client(cluster), cluster
+        return Client(scheduler, timeout=CONNECT_TIMEOUT_S), None
+    except (OSError, TimeoutError, ValueError) as error:
+        raise UserError(f"dask_scheduler: cannot reach {scheduler!r} ({error}); give 'local' or a running "
+                        "scheduler's address such as tcp://10.0.0.5:8786") from None
+
+
 class DaskRunner:
     """Implements EpisodeRunner on ``distributed.Client``.
 
@@ -28,19 +48,7 @@ class DaskRunner:
     """
 
     def __init__(self, scheduler: str, workers: int):
-        from distributed import Client, LocalCluster
-
-        self.cluster = None
-        try:
-            if scheduler == "local":
-                self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                            dashboard_address=None, silence_logs=40)
-                self.client = Client(self.cluster)
-            else:
-                self.client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)
-        except (OSError, TimeoutError, ValueError) as error:
-            raise UserError(f"dask_scheduler: cannot reach {scheduler!r} ({error}); give 'local' or a running "
-                            "scheduler's address such as tcp://10.0.0.5:8786") from None
+        self.client, self.cluster = connect(scheduler, workers)
         self.workers = workers if self.cluster is not None else max(1, len(self.client.scheduler_info()["workers"]))
         self.client.run(os.environ.__setitem__, "OMP_NUM_THREADS", "1")
 

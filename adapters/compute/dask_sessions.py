@@ -15,7 +15,7 @@ from pathlib import Path
 
 from idtracker.application.errors import UserError
 
-from .dask_runner import CONNECT_TIMEOUT_S
+from .dask_runner import connect
 
 
 class DaskSessionLauncher:
@@ -30,19 +30,7 @@ class DaskSessionLauncher:
     """
 
     def __init__(self, scheduler: str, task: Callable[[dict], str], workers: int):
-        from distributed import Client, LocalCluster
-
-        self.cluster = None
-        try:
-            if scheduler == "local":
-                self.cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                            dashboard_address=None, silence_logs=40)
-                self.client = Client(self.cluster)
-            else:
-                self.client = Client(scheduler, timeout=CONNECT_TIMEOUT_S)
-        except (OSError, TimeoutError, ValueError) as error:
-            raise UserError(f"dask_scheduler: cannot reach {scheduler!r} ({error}); give 'local' or a running "
-                            "scheduler's address such as tcp://10.0.0.5:8786") from None
+        self.client, self.cluster = connect(scheduler, workers)
         self.scheduler = scheduler
         self.task = task
         self._futures: dict[Path, object] = {}
