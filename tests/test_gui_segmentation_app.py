@@ -114,7 +114,7 @@ def test_saved_parameters_load_back_to_the_same_settings(window, tmp_path):
     window.panel.name.setText("my session")
     window.panel.without_identities.setChecked(True)
     saved = window.save(tmp_path / "params.toml")
-    loaded, track = cli.build_settings(["--load", str(saved), "--track"])
+    loaded, track, _ = cli.build_settings(["--load", str(saved), "--track"])
     assert track and loaded.session_name == "my session" and loaded.tracking_intervals == [(5, 30)]
     assert loaded.roi_list == window.panel.rois() and loaded.track_wo_identities
     assert loaded.area_ths == (50.0, float("inf")) and loaded.intensity_ths == (0.0, 100.0)
