@@ -251,14 +251,14 @@ class TrackSession:
 
     def _already_done(self, store: SessionStore, settings: Settings, done_stamp: dict) -> SessionResult | None:
         """The finished session in ``store`` when it ran with these parameters and its trajectories are there."""
-        finished = (store.read_json("session.json") or {}).get(FINISHED_KEY)
+        info = store.read_json("session.json") or {}
+        finished = info.get(FINISHED_KEY)
         if not isinstance(finished, dict) or finished.get("fingerprint") != done_stamp:
             return None
         files = [store.folder / f for f in finished.get("files", [])]
         if not files or not all(f.exists() for f in files):
             return None
         self.events.publish(ev.SessionAlreadyDone(str(store.folder), str(store.folder / "trajectories")))
-        info = store.read_json("session.json") or {}
         return SessionResult(store.folder, files, int(info.get("number_of_identities") or 0),
                              float(finished.get("fraction_identified") or 0.0), {}, already_done=True)
 
@@ -299,7 +299,10 @@ class TrackSession:
         for k, episode in enumerate(episodes):
             kept = checkpoints.load(f"episode_{episode.index}", "Animal detection", stamp, report=k == 0)
             result = None if kept is None else episode_from_arrays(kept, needs_crops)
-            (results if result is not None and result.episode == episode else todo).append(result or episode)
+            if result is not None and result.episode == episode:
+                results.append(result)
+            else:
+                todo.append(episode)
         if results:
             self.events.publish(ev.CheckpointResumed("Animal detection", f"{len(results)} of {len(episodes)} episodes"))
         with self.events.progress("Segmenting video", sum(e.length for e in episodes)) as advance:

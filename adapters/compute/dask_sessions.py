@@ -31,7 +31,6 @@ class DaskSessionLauncher:
 
     def __init__(self, scheduler: str, task: Callable[[dict], str], workers: int):
         self.client, self.cluster = connect(scheduler, workers)
-        self.scheduler = scheduler
         self.task = task
         self._futures: dict[Path, object] = {}
 
