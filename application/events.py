@@ -218,6 +218,7 @@ class ContrastiveEvaluated(Event):
     silhouette_score: float
     ratio_sure_images: float
     evaluations_without_more_sure_images: int
+    estimated_accuracy: float = float("nan")
 
     @property
     def level(self) -> str:

@@ -134,7 +134,7 @@ class IdentificationStage:
                 self.events.publish(ev.ContrastiveBatchReduced(settings.contrastive_batchsize, encoder.batch_pairs,
                                                                encoder.device_name))
             step = ContrastiveStep(encoder, self.clustering, self.events, settings.contrastive_silhouette_target,
-                                   settings.contrastive_patience)
+                                   settings.contrastive_patience, CONTRASTIVE_MIN_ESTIMATED_ACCURACY)
             contrastive = step(images[blobs], fragments.of_blob[blobs], fragments, global_fragments, n,
                                settings.contrastive_min_accumulation)
         result = None

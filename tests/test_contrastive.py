@@ -137,6 +137,33 @@ def test_sure_labels_must_hold_over_consecutive_checks_to_stop_training(scene):
     assert len(ratios) == RATIO_PATIENCE + 1
 
 
+class _MergingEncoder(_FixedEncoder):
+    """Animals 1 and 2 in one place for the first ``merged`` checks, apart after: sure labels
+    (the anchors', a third of the images) that hold still before every animal is separated."""
+
+    checks, merged = 0, 4
+
+    def embed(self, index: np.ndarray) -> np.ndarray:
+        self.checks += 1
+        animal = self.animal[index]
+        if self.checks <= self.merged:
+            animal = np.where(animal == 2, 1, animal)
+        return np.eye(8)[animal] * 10.0 + np.sin(index)[:, None]
+
+
+def test_training_goes_on_while_the_clusters_promise_less_than_the_estimate_bar(scene):
+    sink = InMemoryEventSink()
+    step = ContrastiveStep(_MergingEncoder(scene.animal), SklearnClustering(), sink, silhouette_target=1.0,
+                           patience=30)
+    result = step(scene.images, scene.fragments.of_blob, scene.fragments, scene.global_fragments, ANIMALS,
+                  min_ratio=0.3)
+    checks = sink.of_type(ev.ContrastiveEvaluated)
+    assert all(e.estimated_accuracy < 0.99 for e in checks[:_MergingEncoder.merged])
+    assert len(checks) > _MergingEncoder.merged + 2 and checks[-1].estimated_accuracy >= 0.99
+    sure = result.labels[scene.fragments.of_blob] >= 0
+    assert np.array_equal(result.labels[scene.fragments.of_blob][sure], scene.animal[sure])
+
+
 def test_patience_stops_training_and_restores_the_best_weights(scene):
     sink = InMemoryEventSink()
     encoder = _FixedEncoder(scene.animal)
