@@ -5,10 +5,11 @@ apart. Every ``EVAL_EVERY`` batches a fixed sample is embedded and clustered (k-
 the first global fragment's fragments, so cluster k stays label k); training stops at the
 silhouette target, after ``patience`` evaluations without improvement (best weights restored),
 or as soon as the sure fragment labels (global fragments the clusters place one-to-one, with
-margin) have covered enough images and promise the estimated accuracy a final result needs
-(``min_estimate``: the posterior of those labels from the sample's own images) for
-``STABLE_EVALUATIONS`` + 1 evaluations in a row (labels that come and go mean clusters that have
-not settled) and neither has grown for ``STABLE_EVALUATIONS``. Without the estimate, sure labels
+margin) have covered enough images for ``STABLE_EVALUATIONS`` + 1 evaluations in a row (labels
+that come and go mean clusters that have not settled), have not grown for ``STABLE_EVALUATIONS``
+and now promise the estimated accuracy a final result needs (``min_estimate``: the posterior of
+the labels from the sample's own images; the final judgement on every image is made after
+training and may still hand over to accumulation). Without the estimate, sure labels
 that covered every image stopped training on the self-test video while two animals still shared
 a cluster (estimated 0.80, then rejected and identified again by accumulation, 26 s more); 40
 batches later the same clusters estimated 1.00 and were right on every image. Decisions are
@@ -127,7 +128,7 @@ class ContrastiveStep:
         sample = np.sort(rng.choice(candidates, min(len(candidates), SAMPLE_PER_ANIMAL * judge.number_of_animals),
                                     replace=False))
         best, best_state, waited, batches = -np.inf, None, 0, 0
-        best_ratio, best_estimate, stalled, held = -np.inf, -np.inf, 0, 0
+        best_ratio, stalled, held = -np.inf, 0, 0
         with self.events.progress("Contrastive training", None) as advance:
             while True:
                 loss = self.encoder.train(EVAL_EVERY)
@@ -139,11 +140,11 @@ class ContrastiveStep:
                 evidence = fragment_evidence(log_proba, image_fragment[sample], len(judge.anchor))
                 labels, ratio = judge(evidence)
                 estimate = judge.estimated_accuracy(labels, evidence)
-                if ratio > best_ratio + MIN_RATIO_GAIN or estimate > best_estimate + MIN_RATIO_GAIN:
-                    best_ratio, best_estimate, stalled = max(ratio, best_ratio), max(estimate, best_estimate), 0
+                if ratio > best_ratio + MIN_RATIO_GAIN:
+                    best_ratio, stalled = ratio, 0
                 else:
                     stalled += 1
-                held = held + 1 if ratio >= min_ratio and estimate >= self.min_estimate else 0
+                held = held + 1 if ratio >= min_ratio else 0
                 self.events.publish(ev.ContrastiveEvaluated(batches, loss, score, ratio, stalled, estimate))
                 if score > best + MIN_IMPROVEMENT:
                     best, best_state, waited = score, self.encoder.snapshot(), 0
@@ -152,7 +153,8 @@ class ContrastiveStep:
                 if best >= self.silhouette_target or waited >= self.patience:
                     self.encoder.restore(best_state)
                     return batches, best
-                if (held > STABLE_EVALUATIONS and stalled >= STABLE_EVALUATIONS) or stalled >= min(self.patience, RATIO_PATIENCE):
+                settled = held > STABLE_EVALUATIONS and stalled >= STABLE_EVALUATIONS and estimate >= self.min_estimate
+                if settled or stalled >= min(self.patience, RATIO_PATIENCE):
                     return batches, score
 
 
@@ -213,8 +215,10 @@ class _Judge:
 
     def estimated_accuracy(self, labels: np.ndarray, evidence: np.ndarray) -> float:
         """Image-weighted mean posterior of the labels of the long fragments that have images in
-        ``evidence`` (an unlabelled one counts 0): what the identification would promise if it stopped."""
+        ``evidence``, an unlabelled one at its likeliest identity (as the residual assignment would
+        name it): what the identification would promise if it stopped here."""
         members = self.members
         weights = self.fragments.n_images[members] * (evidence[members] != 0).any(1)
-        probability = identity_probability(labels, evidence, members)
+        named = np.where(labels[members] >= 0, labels[members], evidence[members].argmax(1))
+        probability = identity_probability(named, evidence[members], np.arange(len(members)))
         return float((probability * weights).sum() / max(weights.sum(), 1))
