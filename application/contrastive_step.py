@@ -7,12 +7,13 @@ silhouette target, after ``patience`` evaluations without improvement (best weig
 or as soon as the sure fragment labels (global fragments the clusters place one-to-one, with
 margin) have covered enough images for ``STABLE_EVALUATIONS`` + 1 evaluations in a row (labels
 that come and go mean clusters that have not settled), have not grown for ``STABLE_EVALUATIONS``
-and now promise the estimated accuracy a final result needs (``min_estimate``: the posterior of
-the labels from the sample's own images; the final judgement on every image is made after
-training and may still hand over to accumulation). Without the estimate, sure labels
-that covered every image stopped training on the self-test video while two animals still shared
-a cluster (estimated 0.80, then rejected and identified again by accumulation, 26 s more); 40
-batches later the same clusters estimated 1.00 and were right on every image. Decisions are
+and the result on every image passes the caller's ``accept`` (the identification stage's own
+judgement: sure labels and an estimated accuracy a final result needs). A result it refuses
+does not end training: training goes on, and is judged again ``STABLE_EVALUATIONS`` evaluations
+later, until the patience rules end it. Without that judgement, sure labels that covered every
+image stopped training on the self-test video while two animals still shared a cluster
+(estimated 0.80, then rejected and identified again by accumulation, 26 s more); 20 batches later
+the clusters estimated 1.00 and were right on every image. Decisions are
 made per fragment, and fragments settle long before the image-level silhouette does (measured on test_A: 99 % of images in correctly voted fragments at silhouette 0.34). Sure
 labels that stop growing for ``RATIO_PATIENCE`` evaluations end training too, below the target: with
 many animals the silhouette creeps up for thousands of batches while the labels accumulation
@@ -22,6 +23,7 @@ would start from no longer change.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 import attrs
 import numpy as np
@@ -38,7 +40,6 @@ from idtracker.domain.global_fragments import (
 from idtracker.domain.identity_assignment import (
     accept_global_fragment,
     fragment_evidence,
-    identity_probability,
 )
 
 from . import events as ev
@@ -89,25 +90,32 @@ class ContrastiveStep:
     events: EventSink
     silhouette_target: float = 0.91
     patience: int = 30
-    min_estimate: float = 0.99
     seed: int = 0
 
     def __call__(self, images: np.ndarray, image_fragment: np.ndarray, fragments: Fragments,
                  global_fragments: list[GlobalFragment], number_of_animals: int,
-                 min_ratio: float = 0.5) -> ContrastiveResult:
+                 min_ratio: float = 0.5, accept: Callable[[ContrastiveResult], bool] | None = None
+                 ) -> ContrastiveResult:
         """Args: uint8 (n, S, S) images of the individual blobs, (n,) their fragments, the session's
-        fragments and global fragments (at least one accumulable), N, and the ratio of sure images
-        that makes the result final (training may stop once sure labels that large are stable)."""
+        fragments and global fragments (at least one accumulable), N, the ratio of sure images
+        that makes the result final (training may stop once sure labels that large are stable),
+        and whether a result is final (None: any result with stable sure labels is)."""
         t0 = time.perf_counter()
         judge = _Judge.of(fragments, global_fragments, number_of_animals)
         pairs = contrastive_pairs(fragments)
         self.encoder.start(images, image_fragment, pairs.positive, pairs.negative, judge.first.fragments)
-        batches, silhouette = self._train(image_fragment, pairs.positive, judge, min_ratio)
-        z = self.encoder.embed(np.arange(len(images)))
+        result = self._train(len(images), image_fragment, pairs.positive, judge, min_ratio, accept)
+        self.events.publish(ev.ContrastiveStepFinished(result.batches, result.silhouette_score,
+                                                       result.ratio_accumulated, time.perf_counter() - t0))
+        return result
+
+    def _result(self, n_images: int, image_fragment: np.ndarray, judge: _Judge, silhouette: float,
+                batches: int) -> ContrastiveResult:
+        """What the encoder identifies now, on every image."""
+        z = self.encoder.embed(np.arange(n_images))
         centres, log_proba = self._identities(z, image_fragment, judge)
-        evidence = fragment_evidence(log_proba, image_fragment, len(fragments))
+        evidence = fragment_evidence(log_proba, image_fragment, len(judge.anchor))
         labels, ratio = judge(evidence)
-        self.events.publish(ev.ContrastiveStepFinished(batches, silhouette, ratio, time.perf_counter() - t0))
         return ContrastiveResult(labels, evidence, log_proba, centres, silhouette, ratio, batches)
 
     def _identities(self, z: np.ndarray, image_fragment: np.ndarray, judge: _Judge) -> tuple[np.ndarray, np.ndarray]:
@@ -120,15 +128,15 @@ class ContrastiveStep:
         by_label[match_clusters(cluster[known], judge.anchor[image_fragment][known], n)] = centres
         return by_label, cluster_log_proba(np.linalg.norm(z[:, None, :] - by_label[None], axis=2))
 
-    def _train(self, image_fragment: np.ndarray, positive: np.ndarray, judge: _Judge,
-               min_ratio: float) -> tuple[int, float]:
-        """Train until a stop rule fires; returns (batches, silhouette of the model kept)."""
+    def _train(self, n_images: int, image_fragment: np.ndarray, positive: np.ndarray, judge: _Judge,
+               min_ratio: float, accept: Callable[[ContrastiveResult], bool] | None) -> ContrastiveResult:
+        """Train until a stop rule fires; the result of the model kept."""
         rng = np.random.default_rng(self.seed)
         candidates = np.flatnonzero(np.isin(image_fragment, positive))
         sample = np.sort(rng.choice(candidates, min(len(candidates), SAMPLE_PER_ANIMAL * judge.number_of_animals),
                                     replace=False))
         best, best_state, waited, batches = -np.inf, None, 0, 0
-        best_ratio, stalled, held = -np.inf, 0, 0
+        best_ratio, stalled, held, next_check = -np.inf, 0, 0, 0
         with self.events.progress("Contrastive training", None) as advance:
             while True:
                 loss = self.encoder.train(EVAL_EVERY)
@@ -137,25 +145,27 @@ class ContrastiveStep:
                 z = self.encoder.embed(sample)
                 _, log_proba = self._identities(z, image_fragment[sample], judge)
                 score = self.clustering.silhouette(z, log_proba.argmax(1))
-                evidence = fragment_evidence(log_proba, image_fragment[sample], len(judge.anchor))
-                labels, ratio = judge(evidence)
-                estimate = judge.estimated_accuracy(labels, evidence)
+                _, ratio = judge(fragment_evidence(log_proba, image_fragment[sample], len(judge.anchor)))
                 if ratio > best_ratio + MIN_RATIO_GAIN:
                     best_ratio, stalled = ratio, 0
                 else:
                     stalled += 1
                 held = held + 1 if ratio >= min_ratio else 0
-                self.events.publish(ev.ContrastiveEvaluated(batches, loss, score, ratio, stalled, estimate))
+                self.events.publish(ev.ContrastiveEvaluated(batches, loss, score, ratio, stalled))
                 if score > best + MIN_IMPROVEMENT:
                     best, best_state, waited = score, self.encoder.snapshot(), 0
                 else:
                     waited += 1
                 if best >= self.silhouette_target or waited >= self.patience:
                     self.encoder.restore(best_state)
-                    return batches, best
-                settled = held > STABLE_EVALUATIONS and stalled >= STABLE_EVALUATIONS and estimate >= self.min_estimate
-                if settled or stalled >= min(self.patience, RATIO_PATIENCE):
-                    return batches, score
+                    return self._result(n_images, image_fragment, judge, best, batches)
+                if held > STABLE_EVALUATIONS and stalled >= STABLE_EVALUATIONS and batches >= next_check:
+                    result = self._result(n_images, image_fragment, judge, score, batches)
+                    if accept is None or accept(result):
+                        return result
+                    next_check = batches + STABLE_EVALUATIONS * EVAL_EVERY
+                if stalled >= min(self.patience, RATIO_PATIENCE):
+                    return self._result(n_images, image_fragment, judge, score, batches)
 
 
 def _anchor_means(z: np.ndarray, image_fragment: np.ndarray, first: GlobalFragment) -> np.ndarray | None:
@@ -212,13 +222,3 @@ class _Judge:
                     changed = True
         n_images = self.fragments.n_images[self.members]
         return labels, float(n_images[labels[self.members] >= 0].sum() / n_images.sum())
-
-    def estimated_accuracy(self, labels: np.ndarray, evidence: np.ndarray) -> float:
-        """Image-weighted mean posterior of the labels of the long fragments that have images in
-        ``evidence``, an unlabelled one at its likeliest identity (as the residual assignment would
-        name it): what the identification would promise if it stopped here."""
-        members = self.members
-        weights = self.fragments.n_images[members] * (evidence[members] != 0).any(1)
-        named = np.where(labels[members] >= 0, labels[members], evidence[members].argmax(1))
-        probability = identity_probability(named, evidence[members], np.arange(len(members)))
-        return float((probability * weights).sum() / max(weights.sum(), 1))

@@ -134,9 +134,10 @@ class IdentificationStage:
                 self.events.publish(ev.ContrastiveBatchReduced(settings.contrastive_batchsize, encoder.batch_pairs,
                                                                encoder.device_name))
             step = ContrastiveStep(encoder, self.clustering, self.events, settings.contrastive_silhouette_target,
-                                   settings.contrastive_patience, CONTRASTIVE_MIN_ESTIMATED_ACCURACY)
-            contrastive = step(images[blobs], fragments.of_blob[blobs], fragments, global_fragments, n,
-                               settings.contrastive_min_accumulation)
+                                   settings.contrastive_patience)
+            min_ratio = settings.contrastive_min_accumulation
+            contrastive = step(images[blobs], fragments.of_blob[blobs], fragments, global_fragments, n, min_ratio,
+                               accept=lambda r: _final(r, fragments, crossings, min_ratio)[1])
         result = None
         if contrastive is not None and recalled is None:
             result = self._judge_contrastive(contrastive, fragments, crossings, settings.contrastive_min_accumulation)
@@ -223,16 +224,25 @@ class IdentificationStage:
 
     def _judge_contrastive(self, contrastive: ContrastiveResult, fragments: Fragments,
                            crossings: Sequence[CrossingGroup], min_ratio: float) -> Identification | None:
-        """The contrastive identities when they are final: sure labels on ``min_ratio`` of the images
-        (the seed's contrastive_min_accumulation) and an estimated accuracy of
-        ``CONTRASTIVE_MIN_ESTIMATED_ACCURACY``; None (with the reason in an event) otherwise."""
-        finished = _finish(contrastive, fragments, crossings)
-        estimated = _estimated_accuracy(fragments, finished.fragment_probability)
-        if contrastive.ratio_accumulated >= min_ratio and estimated >= CONTRASTIVE_MIN_ESTIMATED_ACCURACY:
+        """The contrastive identities when they are final (``_final``); None, with the reason in an
+        event, otherwise."""
+        finished, final = _final(contrastive, fragments, crossings, min_ratio)
+        if final:
             return finished
-        self.events.publish(ev.ContrastiveRejected(contrastive.ratio_accumulated, min_ratio, estimated,
+        self.events.publish(ev.ContrastiveRejected(contrastive.ratio_accumulated, min_ratio,
+                                                   _estimated_accuracy(fragments, finished.fragment_probability),
                                                    CONTRASTIVE_MIN_ESTIMATED_ACCURACY))
         return None
+
+
+def _final(contrastive: ContrastiveResult, fragments: Fragments, crossings: Sequence[CrossingGroup],
+           min_ratio: float) -> tuple[Identification, bool]:
+    """The contrastive identities finished by the residual assignment, and whether they are final:
+    sure labels on ``min_ratio`` of the images (the seed's contrastive_min_accumulation) and an
+    estimated accuracy of ``CONTRASTIVE_MIN_ESTIMATED_ACCURACY``."""
+    finished = _finish(contrastive, fragments, crossings)
+    estimated = _estimated_accuracy(fragments, finished.fragment_probability)
+    return finished, contrastive.ratio_accumulated >= min_ratio and estimated >= CONTRASTIVE_MIN_ESTIMATED_ACCURACY
 
 
 def _on_tracklets(result: Identification, joined: JoinedFragments, protected: np.ndarray) -> Identification:

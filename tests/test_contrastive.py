@@ -151,17 +151,38 @@ class _MergingEncoder(_FixedEncoder):
         return np.eye(8)[animal] * 10.0 + np.sin(index)[:, None]
 
 
-def test_training_goes_on_while_the_clusters_promise_less_than_the_estimate_bar(scene):
+def test_a_result_the_caller_refuses_does_not_end_training(scene):
+    sink = InMemoryEventSink()
+    step = ContrastiveStep(_MergingEncoder(scene.animal), SklearnClustering(), sink, silhouette_target=1.0,
+                           patience=30)
+    judged = []
+    def accept(result) -> bool:
+        judged.append(result.batches)
+        return result.ratio_accumulated >= 0.99
+    result = step(scene.images, scene.fragments.of_blob, scene.fragments, scene.global_fragments, ANIMALS,
+                  min_ratio=0.3, accept=accept)
+    checks = sink.of_type(ev.ContrastiveEvaluated)
+    assert checks[2].ratio_sure_images < 0.5 and judged[0] == checks[2].batches  # stable, judged, refused
+    assert len(checks) > _MergingEncoder.merged and result.batches == judged[-1] == checks[-1].batches
+    sure = result.labels[scene.fragments.of_blob] >= 0
+    assert sure.all() and np.array_equal(result.labels[scene.fragments.of_blob], scene.animal)
+
+
+def test_without_a_judge_stable_sure_labels_end_training_at_once(scene):
     sink = InMemoryEventSink()
     step = ContrastiveStep(_MergingEncoder(scene.animal), SklearnClustering(), sink, silhouette_target=1.0,
                            patience=30)
     result = step(scene.images, scene.fragments.of_blob, scene.fragments, scene.global_fragments, ANIMALS,
                   min_ratio=0.3)
-    checks = sink.of_type(ev.ContrastiveEvaluated)
-    assert all(e.estimated_accuracy < 0.99 for e in checks[:_MergingEncoder.merged])
-    assert len(checks) > _MergingEncoder.merged + 2 and checks[-1].estimated_accuracy >= 0.99
-    sure = result.labels[scene.fragments.of_blob] >= 0
-    assert np.array_equal(result.labels[scene.fragments.of_blob][sure], scene.animal[sure])
+    assert len(sink.of_type(ev.ContrastiveEvaluated)) == 3 and result.ratio_accumulated < 0.5
+
+
+def test_results_always_refused_end_by_the_patience_rules(scene):
+    sink = InMemoryEventSink()
+    step = ContrastiveStep(_FixedEncoder(scene.animal), SklearnClustering(), sink, silhouette_target=1.0, patience=30)
+    step(scene.images, scene.fragments.of_blob, scene.fragments, scene.global_fragments, ANIMALS,
+         accept=lambda result: False)
+    assert len(sink.of_type(ev.ContrastiveEvaluated)) == RATIO_PATIENCE + 1
 
 
 def test_patience_stops_training_and_restores_the_best_weights(scene):
