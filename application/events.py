@@ -98,16 +98,13 @@ class FragmentsJoinedByMotion(Event):
 @attrs.frozen
 class MotionFused(Event):
     """Tracklets joined after identification where motion and appearance together are sure;
-    ``correlation_time`` is the number of consecutive images that make one independent look,
-    ``appearance_weight`` the share of those looks' log-odds appearance earned on this video's
-    crossings (1: all)."""
+    ``correlation_time`` is the number of consecutive images that make one independent look."""
 
     correlation_time: float
     joins: int
     tracklets: int
     labels_changed: int
     duration_s: float
-    appearance_weight: float = 1.0
 
 
 @attrs.frozen

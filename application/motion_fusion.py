@@ -20,7 +20,6 @@ from idtracker.domain.motion import MAX_EXACT_GROUP, fragment_ends, join_log_lik
 from idtracker.domain.motion_fusion import (
     MotionLinks,
     appearance_log_odds,
-    appearance_weight,
     image_correlation_time,
     tempered_posteriors,
 )
@@ -57,12 +56,10 @@ def fuse_motion_and_appearance(identification: Identification, joined: JoinedFra
         return identification
     t0 = time.perf_counter()
     tau = image_correlation_time(identification.image_log_proba, image_fragment)
-    looks = identification.evidence / tau
-    weight = appearance_weight(_calibration_ways(joined, tempered_posteriors(looks, 1.0)))
-    pairs = _fused_pairs(joined, tempered_posteriors(weight * looks, 1.0))
+    pairs = _fused_pairs(joined, tempered_posteriors(identification.evidence, tau))
     units, unit_of = join_fragments(joined.fragments, pairs)
     evidence = np.zeros((len(units), identification.evidence.shape[1]))
-    np.add.at(evidence, unit_of, weight * looks)
+    np.add.at(evidence, unit_of, identification.evidence / tau)
     sure = np.unique(unit_of[protected])
     labels = unit_labels(identification.labels, unit_of, len(units), protected)
     posterior = tempered_posteriors(evidence, 1.0)
@@ -81,7 +78,7 @@ def fuse_motion_and_appearance(identification: Identification, joined: JoinedFra
     probability[individual] = _fused_probability(labels, evidence, individual, links)
     final = labels[unit_of]
     events.publish(ev.MotionFused(tau, len(pairs), int(units.is_individual.sum()),
-                                  int((final != identification.labels).sum()), time.perf_counter() - t0, weight))
+                                  int((final != identification.labels).sum()), time.perf_counter() - t0))
     return Identification(final, probability[unit_of], identification.image_log_proba, identification.evidence,
                           identification.ratio_accumulated)
 
@@ -132,15 +129,6 @@ def _motion_links(joined: JoinedFragments, unit_fragments: Fragments, unit_of: n
     probability += [posterior] * 2
     return MotionLinks.of(np.concatenate(fragment), np.concatenate(neighbour), np.concatenate(side),
                           np.concatenate(probability), units)
-
-
-def _calibration_ways(joined: JoinedFragments, posteriors: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Per open crossing small enough to solve exactly: (appearance log-odds, motion posterior)
-    of its ways through, what ``appearance_weight`` learns from."""
-    return [(appearance_log_odds(posteriors, before, after),
-             join_posterior(join_log_likelihood(joined.model, joined.ends, entering, leaving)))
-            for entering, leaving, before, after in _open_ways(joined, joined.tracklet)
-            if len(entering) <= MAX_EXACT_GROUP]
 
 
 def _fused_pairs(joined: JoinedFragments, posteriors: np.ndarray) -> np.ndarray:

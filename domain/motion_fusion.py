@@ -18,8 +18,6 @@ import attrs
 import numpy as np
 
 from .coexistence import Coexistence
-from .motion import join_posterior
-from .tracklets import best_way
 
 #: Lags (images) the autocorrelation is summed over at most; it stops earlier at the first lag
 #: whose correlation is no longer positive (the initial positive sequence estimator).
@@ -66,39 +64,6 @@ def appearance_log_odds(posteriors: np.ndarray, before: np.ndarray, after: np.nd
     n = posteriors.shape[1]
     same = posteriors[before] @ posteriors[after].T
     return np.log(np.maximum(n * same, 1e-12))
-
-
-#: Appearance weights tried, strongest first (1: independent looks as measured; 0: motion alone).
-APPEARANCE_WEIGHTS = np.concatenate([np.geomspace(1.0, 1e-3, 31), [0.0]])
-
-
-def appearance_weight(ways: Sequence[tuple[np.ndarray, np.ndarray]]) -> float:
-    """How much of its log-odds appearance deserves where it and motion meet, learnt on this
-    video's open crossings with motion as the teacher (temperature scaling, Guo et al. 2017).
-
-    Counting images in independent looks fixes how often appearance votes, not whether its
-    votes are right: a classifier trained on look-alikes, or on a few wrong labels, is confidently
-    wrong. At each crossing motion's most likely way is right with its own posterior q, so the
-    appearance posterior p of each of that way's joins, under a weight w on appearance's
-    log-odds, has likelihood q p + (1 - q)(1 - p) (a crossing motion is unsure of says little).
-    The weight that maximises it over all crossings (the strongest of equal ones, at most 1: the
-    weight never makes appearance surer than its looks) is returned; with no crossing to learn
-    from, 1.
-
-    Args:
-        ways: per crossing, ((k, k) appearance log-odds, (k, k) motion posterior) of each
-            entering fragment leaving as each leaving one; only exactly solvable groups.
-    """
-    score = np.zeros(len(APPEARANCE_WEIGHTS))
-    for log_odds, motion in ways:
-        rows, cols = best_way(np.log(np.maximum(motion, 1e-300)))
-        q = motion[rows, cols]
-        for w, weight in enumerate(APPEARANCE_WEIGHTS):
-            p = join_posterior(weight * log_odds)[rows, cols]
-            score[w] += np.log(np.maximum(q * p + (1 - q) * (1 - p), 1e-300)).sum()
-    if not ways:
-        return 1.0
-    return float(APPEARANCE_WEIGHTS[int(np.argmax(score))])
 
 
 @attrs.frozen

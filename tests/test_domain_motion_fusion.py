@@ -5,13 +5,7 @@ from __future__ import annotations
 import numpy as np
 from idtracker.domain.coexistence import Coexistence
 from idtracker.domain.identity_assignment import assign_residual
-from idtracker.domain.motion_fusion import (
-    MotionLinks,
-    appearance_log_odds,
-    appearance_weight,
-    image_correlation_time,
-    tempered_posteriors,
-)
+from idtracker.domain.motion_fusion import MotionLinks, appearance_log_odds, image_correlation_time, tempered_posteriors
 
 
 def _ar1(rng: np.random.Generator, length: int, phi: float, classes: int) -> np.ndarray:
@@ -87,34 +81,3 @@ def test_motion_passes_identities_on_through_crossings_it_is_sure_enough_of():
     rejected = np.zeros((7, 3), bool)
     rejected[2, 1] = True  # fragment 2's own images rule identity 1 out
     assert motion_forced_identities(ways, labels, coexistence, rejected) == {3: 0}
-
-
-def _two_way(appearance_says_straight: float, motion_straight: float) -> tuple[np.ndarray, np.ndarray]:
-    """A two-animal crossing: appearance log-odds favouring the straight way by the given nats (a
-    negative number favours the swap), motion's posterior of the straight way."""
-    half = appearance_says_straight / 4
-    log_odds = np.array([[half, -half], [-half, half]])
-    motion = np.array([[motion_straight, 1 - motion_straight], [1 - motion_straight, motion_straight]])
-    return log_odds, motion
-
-
-def test_appearance_that_agrees_with_sure_motion_keeps_its_whole_weight():
-    assert appearance_weight([_two_way(20.0, 0.999) for _ in range(30)]) == 1.0
-    assert appearance_weight([]) == 1.0
-
-
-def test_appearance_confidently_contradicting_sure_motion_loses_its_weight():
-    """Look-alikes: as often wrong as right, at 20 nats each time; motion sure at 0.999."""
-    ways = [_two_way(20.0 if k % 2 else -20.0, 0.999) for k in range(30)]
-    assert appearance_weight(ways) < 0.05
-
-
-def test_a_few_contradictions_where_motion_is_wrong_sometimes_leave_appearance_most_of_its_weight():
-    """Motion right 95 % of the time at this posterior: one contradiction in 20 is motion's error."""
-    ways = [_two_way(12.0, 0.95) for _ in range(19)] + [_two_way(-12.0, 0.95)]
-    assert appearance_weight(ways) >= 0.5
-
-
-def test_crossings_motion_cannot_tell_teach_nothing():
-    ways = [_two_way(-20.0, 0.5) for _ in range(30)]
-    assert appearance_weight(ways) == 1.0
