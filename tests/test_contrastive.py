@@ -138,7 +138,7 @@ def test_sure_labels_must_hold_over_consecutive_checks_to_stop_training(scene):
 
 
 class _MergingEncoder(_FixedEncoder):
-    """Animals 1 and 2 in one place for the first ``merged`` checks, apart after: sure labels
+    """Animals 1 and 2 in one place for the first ``merged`` embeddings, apart after: sure labels
     (the anchors', a third of the images) that hold still before every animal is separated."""
 
     checks, merged = 0, 4
@@ -163,7 +163,7 @@ def test_a_result_the_caller_refuses_does_not_end_training(scene):
                   min_ratio=0.3, accept=accept)
     checks = sink.of_type(ev.ContrastiveEvaluated)
     assert checks[2].ratio_sure_images < 0.5 and judged[0] == checks[2].batches  # stable, judged, refused
-    assert len(checks) > _MergingEncoder.merged and result.batches == judged[-1] == checks[-1].batches
+    assert len(judged) >= 2 and result.batches == judged[-1] == checks[-1].batches
     sure = result.labels[scene.fragments.of_blob] >= 0
     assert sure.all() and np.array_equal(result.labels[scene.fragments.of_blob], scene.animal)
 
