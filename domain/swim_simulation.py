@@ -53,6 +53,16 @@ class Arena:
         """Inner radius of the circular wall, px (leaves room for drawing the wall)."""
         return 0.46 * min(self.width, self.height)
 
+    def outward(self, points: np.ndarray) -> np.ndarray:
+        """(..., 2) unit vectors from ``points`` (..., 2) towards the nearest wall."""
+        if self.circular:
+            offset = points - self.centre
+            return offset / np.maximum(np.linalg.norm(offset, axis=-1, keepdims=True), 1e-9)
+        x, y = points[..., 0], points[..., 1]
+        gaps = np.stack([x, self.width - x, y, self.height - y], -1)
+        normals = np.array([[-1.0, 0.0], [1.0, 0.0], [0.0, -1.0], [0.0, 1.0]])
+        return normals[gaps.argmin(-1)]
+
     def clearance(self, points: np.ndarray) -> np.ndarray:
         """(...,) distance in px from ``points`` (..., 2) to the nearest wall, negative outside."""
         if self.circular:
@@ -141,8 +151,20 @@ def _keep_inside(arena: Arena, pos: np.ndarray, body_length: float) -> np.ndarra
     return np.clip(pos, [inner, inner], [arena.width - inner, arena.height - inner])
 
 
+def _resting_turn(arena: Arena, pos: np.ndarray, heading: np.ndarray, body_length: float) -> np.ndarray:
+    """(N,) turn rate of an animal going to rest along the wall: towards the nearest wall while
+    more than a body length from it, then along it (whichever way is nearer its heading)."""
+    normal = arena.outward(pos)
+    along = np.stack([-normal[:, 1], normal[:, 0]], -1)
+    direction = np.stack([np.cos(heading), np.sin(heading)], -1)
+    along = np.where((np.sum(along * direction, -1) < 0)[:, None], -along, along)
+    goal = np.where((arena.clearance(pos) > body_length)[:, None], normal, along)
+    bearing = np.arctan2(goal[:, 1], goal[:, 0]) - heading
+    return WALL_TURN * np.sin(np.angle(np.exp(1j * bearing)))
+
+
 def simulate_swimming(arena: Arena, n_animals: int, n_frames: int, body_length: float, fps: float,
-                      rng: np.random.Generator) -> SwimPaths:
+                      rng: np.random.Generator, wall_resting: float | None = None) -> SwimPaths:
     """Integrate the swimming model frame by frame.
 
     Each animal has a persistent random turn rate (Ornstein-Uhlenbeck), a speed relaxing towards its
@@ -156,6 +178,9 @@ def simulate_swimming(arena: Arena, n_animals: int, n_frames: int, body_length: 
         body_length: typical body length, px; sets the spatial scale of everything.
         fps: frames per second; sets the time step.
         rng: the only source of randomness.
+        wall_resting: share of the time each animal spends resting, each rest taken along the
+            wall (it swims there at its cruising speed, then lies still beside it), as many
+            animals do in a tank; None: the short pauses in open water of ``REST_RATE``.
     """
     dt = 1.0 / fps
     n, shape = n_animals, (n_frames, n_animals)
@@ -164,6 +189,8 @@ def simulate_swimming(arena: Arena, n_animals: int, n_frames: int, body_length: 
     heading = rng.uniform(-np.pi, np.pi, n)
     speed, spontaneous = cruise.copy(), rng.normal(0, TURN_SPREAD, n)
     resting = np.zeros(n, bool)
+    to_walls = wall_resting is not None
+    rest_rate = REST_RATE if wall_resting is None else WAKE_RATE * wall_resting / max(1.0 - wall_resting, 1e-9)
     phase, depth = rng.uniform(0, 2 * np.pi, n), rng.normal(0, 1, n)
     turn_noise, depth_noise = rng.standard_normal(shape), rng.standard_normal(shape)
     bursts = rng.uniform(size=shape) < BURST_RATE * dt
@@ -174,8 +201,9 @@ def simulate_swimming(arena: Arena, n_animals: int, n_frames: int, body_length: 
     for t in range(n_frames):
         positions[t], out["headings"][t], out["speeds"][t] = pos, heading, speed
         out["beat_phases"][t], out["depths"][t] = phase, depth
-        resting = np.where(resting, switches[t] > WAKE_RATE * dt, switches[t] < REST_RATE * dt)
-        target = np.where(resting, 0.1 * cruise, cruise)
+        resting = np.where(resting, switches[t] > WAKE_RATE * dt, switches[t] < rest_rate * dt)
+        at_wall = resting & (arena.clearance(pos) <= body_length) if to_walls else resting
+        target = np.where(at_wall, 0.1 * cruise, cruise)
         speed = speed + (target - speed) * dt / SPEED_TIME + np.where(bursts[t] & ~resting, burst_speed[t], 0)
         spontaneous = (spontaneous * (1 - dt / TURN_TIME)
                        + TURN_SPREAD * np.sqrt(2 * dt / TURN_TIME) * turn_noise[t])
@@ -183,6 +211,8 @@ def simulate_swimming(arena: Arena, n_animals: int, n_frames: int, body_length: 
         turn = (spontaneous * np.clip(speed / cruise, 0.2, 1.5)
                 + _wall_turn(arena, pos, heading, speed * body_length, body_length)
                 + _social_turn(pos, heading, body_length))
+        if to_walls:
+            turn = np.where(resting, _resting_turn(arena, pos, heading, body_length), turn)
         out["turn_rates"][t] = turn
         heading = np.angle(np.exp(1j * (heading + turn * dt)))
         step = speed * body_length * dt

@@ -56,6 +56,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="frame size in px (default 800 800)")
     parser.add_argument("--noise", type=_bounded(float, 0, 40), default=3.0,
                         help="sensor noise, gray-level standard deviation (default 3)")
+    parser.add_argument("--wall_resting", type=_bounded(float, 0, 0.95), default=None,
+                        help="share of the time each animal rests along the wall, 0-0.95 (default: short pauses "
+                             "in open water)")
     parser.add_argument("--blur", type=_bounded(float, 0, 5), default=0.8,
                         help="optical blur, Gaussian sigma in px (default 0.8)")
     parser.add_argument("--light", type=_bounded(float, 0, 4), default=1.0,
@@ -90,7 +93,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         animals=args.animals, frames=args.frames, seed=args.seed, width=args.size[0], height=args.size[1],
         body_length=args.body_length, distinctness=args.distinctness, noise=args.noise, fps=args.fps,
         blur=args.blur, light=args.light,
-        codec=args.codec, wall=not args.no_wall, name=name, swim_seed=args.swim_seed)
+        codec=args.codec, wall=not args.no_wall, name=name, swim_seed=args.swim_seed,
+        wall_resting=args.wall_resting)
     try:
         rendered = render_video(settings, args.out)
     except OSError as error:

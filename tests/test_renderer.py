@@ -56,6 +56,17 @@ def test_simulation_is_fixed_by_its_seed() -> None:
     assert not np.allclose(first.positions, other.positions)
 
 
+@pytest.mark.parametrize("circular", [True, False])
+def test_wall_resting_animals_spend_their_rests_still_beside_the_wall(circular: bool) -> None:
+    arena = Arena(600, 600, circular)
+    def still_at_wall(wall_resting: float | None) -> float:
+        paths = simulate_swimming(arena, 8, 2000, 40.0, 25.0, np.random.default_rng(0), wall_resting)
+        return float(((paths.speeds < 0.5) & (arena.clearance(paths.positions) <= 40.0)).mean())
+    assert still_at_wall(None) < 0.02
+    assert 0.25 < still_at_wall(0.5) < 0.5  # half of the time resting, part of it swimming to the wall
+    assert still_at_wall(0.8) > still_at_wall(0.5)
+
+
 def test_distinctness_zero_leaves_animals_nearly_identical() -> None:
     same = draw_appearance(20, 40.0, 0.0, np.random.default_rng(0))
     distinct = draw_appearance(20, 40.0, 1.0, np.random.default_rng(0))

@@ -57,6 +57,8 @@ class RenderSettings:
     #: Seed of the swimming alone (None: from ``seed``): the same animals, looking the same in the
     #: same tank, filmed again swimming otherwise (a second recording for knowledge transfer).
     swim_seed: int | None = None
+    #: Share of the time animals rest along the wall (None: short pauses in open water).
+    wall_resting: float | None = attrs.field(default=None, validator=v.optional([v.ge(0.0), v.lt(1.0)]))
 
     @property
     def arena(self) -> Arena:
@@ -177,7 +179,8 @@ def render_video(settings: RenderSettings, folder: Path) -> RenderedVideo:
     if settings.swim_seed is not None:
         motion_rng = np.random.default_rng(np.random.SeedSequence([settings.seed, settings.swim_seed]).spawn(1)[0])
     n, shape = settings.animals, (settings.frames, settings.animals)
-    paths = simulate_swimming(settings.arena, n, settings.frames, settings.body_length, settings.fps, motion_rng)
+    paths = simulate_swimming(settings.arena, n, settings.frames, settings.body_length, settings.fps, motion_rng,
+                              settings.wall_resting)
     looks = draw_appearance(n, settings.body_length, settings.distinctness, looks_rng)
     background = draw_background(settings.arena, scene_rng, settings.light)
     noise = SensorNoise(settings.width, settings.height, settings.noise, noise_rng)
