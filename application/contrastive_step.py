@@ -9,8 +9,10 @@ margin) have covered enough images for ``STABLE_EVALUATIONS`` + 1 evaluations in
 that come and go mean clusters that have not settled) and the result on every image passes the
 caller's ``accept`` (the identification stage's own judgement: sure labels and the estimated
 accuracy a final result needs). A result it refuses does not end training: training goes on and
-is judged again at the next evaluation (a judgement costs a quarter of the 20 batches between
-evaluations on test_A, 0.5 of 2.3 s) until the patience rules end it. Without that judgement,
+is judged again at the next evaluation where training has had at least as long as the judgement
+took (on test_A a judgement costs a quarter of the 20 batches between evaluations, 0.5 of 2.3 s,
+so every evaluation; with 100 animals embedding every image takes longer) until the patience
+rules end it. Without that judgement,
 sure labels that covered every image stopped training on the self-test video while two animals
 still shared a cluster (estimated 0.80, then rejected and identified again by accumulation, 26 s
 more); a few evaluations later the clusters estimated 1.00 and were right on every image. Waiting,
@@ -24,6 +26,7 @@ would start from no longer change.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 
@@ -142,9 +145,10 @@ class ContrastiveStep:
         sample = np.sort(rng.choice(candidates, min(len(candidates), SAMPLE_PER_ANIMAL * judge.number_of_animals),
                                     replace=False))
         best, best_state, waited, batches = -np.inf, None, 0, 0
-        best_ratio, stalled, held, recent = -np.inf, 0, 0, []
+        best_ratio, stalled, held, recent, next_judgement = -np.inf, 0, 0, [], 0
         with self.events.progress("Contrastive training", None) as advance:
             while True:
+                started = time.perf_counter()
                 loss = self.encoder.train(EVAL_EVERY)
                 batches += EVAL_EVERY
                 advance(EVAL_EVERY)
@@ -166,10 +170,14 @@ class ContrastiveStep:
                 if best >= self.silhouette_target or waited >= self.patience:
                     self.encoder.restore(best_state)
                     return self._result(n_images, image_fragment, judge, best, batches)
-                if held > STABLE_EVALUATIONS:
+                if held > STABLE_EVALUATIONS and batches >= next_judgement:
+                    interval = time.perf_counter() - started
                     result = self._result(n_images, image_fragment, judge, score, batches)
                     if accept is None or accept(result):
                         return result
+                    # judged again once training has had at least as long as the judgement took
+                    cost = (time.perf_counter() - started - interval) / max(interval, 1e-9)
+                    next_judgement = batches + EVAL_EVERY * max(1, math.ceil(cost))
                 if stalled >= min(self.patience, RATIO_PATIENCE):
                     return self._result(n_images, image_fragment, judge, score, batches)
 
