@@ -226,6 +226,19 @@ class ContrastiveEvaluated(Event):
 
 
 @attrs.frozen
+class ContrastiveJudged(Event):
+    """A contrastive result with stable sure labels that is not final yet (training goes on while
+    its estimated accuracy rises)."""
+
+    batches: int
+    estimated_accuracy: float
+
+    @property
+    def level(self) -> str:
+        return "debug"
+
+
+@attrs.frozen
 class ContrastiveSkipped(Event):
     """The global fragments cannot give the contrastive step's sure labels enough images to be final."""
 

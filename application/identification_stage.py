@@ -28,7 +28,7 @@ from idtracker.domain.impossible_jumps import correct_impossible_jumps, speed_li
 
 from . import events as ev
 from .accumulation import Accumulation, Identification
-from .contrastive_step import ContrastiveResult, ContrastiveStep
+from .contrastive_step import ContrastiveResult, ContrastiveStep, Judgement
 from .errors import UserError
 from .knowledge_transfer import TransferOutcome, transfer_identities
 from .motion_fusion import fuse_motion_and_appearance, motion_ways, unit_labels
@@ -137,7 +137,7 @@ class IdentificationStage:
                                    settings.contrastive_patience)
             min_ratio = settings.contrastive_min_accumulation
             contrastive = step(images[blobs], fragments.of_blob[blobs], fragments, global_fragments, n, min_ratio,
-                               accept=lambda r: _final(r, fragments, crossings, min_ratio)[1])
+                               accept=lambda r: _judgement(r, fragments, crossings, min_ratio))
         result = None
         if contrastive is not None and recalled is None:
             result = self._judge_contrastive(contrastive, fragments, crossings, settings.contrastive_min_accumulation)
@@ -233,6 +233,13 @@ class IdentificationStage:
                                                    _estimated_accuracy(fragments, finished.fragment_probability),
                                                    CONTRASTIVE_MIN_ESTIMATED_ACCURACY))
         return None
+
+
+def _judgement(contrastive: ContrastiveResult, fragments: Fragments, crossings: Sequence[CrossingGroup],
+               min_ratio: float) -> Judgement:
+    """Whether a contrastive result is final (``_final``), and the accuracy it estimates."""
+    finished, final = _final(contrastive, fragments, crossings, min_ratio)
+    return Judgement(final, _estimated_accuracy(fragments, finished.fragment_probability))
 
 
 def _final(contrastive: ContrastiveResult, fragments: Fragments, crossings: Sequence[CrossingGroup],

@@ -14,7 +14,7 @@ from idtracker.adapters.events.memory_sink import InMemoryEventSink
 from idtracker.adapters.identification.sklearn_clustering import SklearnClustering
 from idtracker.adapters.identification.torch_contrastive import TorchContrastiveEncoder
 from idtracker.application import events as ev
-from idtracker.application.contrastive_step import RATIO_PATIENCE, ContrastiveStep
+from idtracker.application.contrastive_step import RATIO_PATIENCE, ContrastiveStep, Judgement
 from idtracker.application.errors import UserError
 from idtracker.application.identification_stage import IdentificationStage
 from idtracker.application.settings import Settings
@@ -156,9 +156,9 @@ def test_a_result_the_caller_refuses_does_not_end_training(scene):
     step = ContrastiveStep(_MergingEncoder(scene.animal), SklearnClustering(), sink, silhouette_target=1.0,
                            patience=30)
     judged = []
-    def accept(result) -> bool:
+    def accept(result) -> Judgement:
         judged.append(result.batches)
-        return result.ratio_accumulated >= 0.99
+        return Judgement(result.ratio_accumulated >= 0.99, result.ratio_accumulated)
     result = step(scene.images, scene.fragments.of_blob, scene.fragments, scene.global_fragments, ANIMALS,
                   min_ratio=0.3, accept=accept)
     checks = sink.of_type(ev.ContrastiveEvaluated)
@@ -177,12 +177,14 @@ def test_without_a_judge_stable_sure_labels_end_training_at_once(scene):
     assert len(sink.of_type(ev.ContrastiveEvaluated)) == 3 and result.ratio_accumulated < 0.5
 
 
-def test_results_always_refused_end_by_the_patience_rules(scene):
+def test_refused_results_that_get_no_closer_to_final_end_training(scene):
     sink = InMemoryEventSink()
     step = ContrastiveStep(_FixedEncoder(scene.animal), SklearnClustering(), sink, silhouette_target=1.0, patience=30)
     step(scene.images, scene.fragments.of_blob, scene.fragments, scene.global_fragments, ANIMALS,
-         accept=lambda result: False)
-    assert len(sink.of_type(ev.ContrastiveEvaluated)) == RATIO_PATIENCE + 1
+         accept=lambda result: Judgement(False, 0.5))
+    judged = sink.of_type(ev.ContrastiveJudged)
+    # stable from the third evaluation; later judgements wait while they cost more than training
+    assert len(judged) == 3 and len(sink.of_type(ev.ContrastiveEvaluated)) >= 5
 
 
 def test_patience_stops_training_and_restores_the_best_weights(scene):
