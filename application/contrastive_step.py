@@ -159,7 +159,7 @@ class ContrastiveStep:
         best_judged, stale_judgements = -np.inf, 0
         with self.events.progress("Contrastive training", None) as advance:
             while True:
-                started = time.perf_counter()
+                started, judged = time.perf_counter(), None
                 loss = self.encoder.train(EVAL_EVERY)
                 batches += EVAL_EVERY
                 advance(EVAL_EVERY)
@@ -183,22 +183,22 @@ class ContrastiveStep:
                     return self._result(n_images, image_fragment, judge, best, batches)
                 if held > STABLE_EVALUATIONS and batches >= next_judgement:
                     interval = time.perf_counter() - started
-                    result = self._result(n_images, image_fragment, judge, score, batches)
-                    judgement = None if accept is None else accept(result)
+                    judged = self._result(n_images, image_fragment, judge, score, batches)
+                    judgement = None if accept is None else accept(judged)
                     if judgement is None or judgement.final:
-                        return result
+                        return judged
                     self.events.publish(ev.ContrastiveJudged(batches, judgement.estimated_accuracy))
                     if judgement.estimated_accuracy > best_judged + MIN_RATIO_GAIN:
                         best_judged, stale_judgements = judgement.estimated_accuracy, 0
                     else:
                         stale_judgements += 1
                     if stale_judgements >= STABLE_EVALUATIONS:
-                        return result  # not getting closer to final: accumulation takes over
+                        return judged  # not getting closer to final: accumulation takes over
                     # judged again once training has had at least as long as the judgement took
                     cost = (time.perf_counter() - started - interval) / max(interval, 1e-9)
                     next_judgement = batches + EVAL_EVERY * max(1, math.ceil(cost))
-                if stalled >= min(self.patience, RATIO_PATIENCE):
-                    return self._result(n_images, image_fragment, judge, score, batches)
+                if stalled >= min(self.patience, RATIO_PATIENCE):  # the model judged just now is this one
+                    return judged if judged is not None else self._result(n_images, image_fragment, judge, score, batches)
 
 
 def _anchor_means(z: np.ndarray, image_fragment: np.ndarray, first: GlobalFragment) -> np.ndarray | None:

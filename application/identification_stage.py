@@ -123,6 +123,7 @@ class IdentificationStage:
         crossings = crossing_groups(fragments, segmented.links) if joined is None else joined.groups
         reachable = reachable_ratio(global_fragments, fragments)
         recalled = None if memory is None or settings.disable_contrastive else memory.recall()
+        verdicts = _ContrastiveVerdicts(fragments, crossings, settings.contrastive_min_accumulation)
         if recalled is not None:
             contrastive = recalled
         elif not settings.disable_contrastive and reachable < settings.contrastive_min_accumulation:
@@ -135,12 +136,11 @@ class IdentificationStage:
                                                                encoder.device_name))
             step = ContrastiveStep(encoder, self.clustering, self.events, settings.contrastive_silhouette_target,
                                    settings.contrastive_patience)
-            min_ratio = settings.contrastive_min_accumulation
-            contrastive = step(images[blobs], fragments.of_blob[blobs], fragments, global_fragments, n, min_ratio,
-                               accept=lambda r: _judgement(r, fragments, crossings, min_ratio))
+            contrastive = step(images[blobs], fragments.of_blob[blobs], fragments, global_fragments, n,
+                               verdicts.min_ratio, accept=verdicts)
         result = None
         if contrastive is not None and recalled is None:
-            result = self._judge_contrastive(contrastive, fragments, crossings, settings.contrastive_min_accumulation)
+            result = self._judge_contrastive(contrastive, verdicts)
         units, unit_gfs = fragments, global_fragments
         if joined is not None:
             units, crossings = joined.fragments, joined.crossings
@@ -222,34 +222,39 @@ class IdentificationStage:
             self.events.publish(ev.NoGlobalFragment(n, len(partial.fragments), partial.start, connectivity))
         return [partial]
 
-    def _judge_contrastive(self, contrastive: ContrastiveResult, fragments: Fragments,
-                           crossings: Sequence[CrossingGroup], min_ratio: float) -> Identification | None:
-        """The contrastive identities when they are final (``_final``); None, with the reason in an
-        event, otherwise."""
-        finished, final = _final(contrastive, fragments, crossings, min_ratio)
-        if final:
+    def _judge_contrastive(self, contrastive: ContrastiveResult, verdicts: _ContrastiveVerdicts) -> Identification | None:
+        """The contrastive identities when they are final; None, with the reason in an event, otherwise."""
+        finished, judgement = verdicts.of(contrastive)
+        if judgement.final:
             return finished
-        self.events.publish(ev.ContrastiveRejected(contrastive.ratio_accumulated, min_ratio,
-                                                   _estimated_accuracy(fragments, finished.fragment_probability),
-                                                   CONTRASTIVE_MIN_ESTIMATED_ACCURACY))
+        self.events.publish(ev.ContrastiveRejected(contrastive.ratio_accumulated, verdicts.min_ratio,
+                                                   judgement.estimated_accuracy, CONTRASTIVE_MIN_ESTIMATED_ACCURACY))
         return None
 
 
-def _judgement(contrastive: ContrastiveResult, fragments: Fragments, crossings: Sequence[CrossingGroup],
-               min_ratio: float) -> Judgement:
-    """Whether a contrastive result is final (``_final``), and the accuracy it estimates."""
-    finished, final = _final(contrastive, fragments, crossings, min_ratio)
-    return Judgement(final, _estimated_accuracy(fragments, finished.fragment_probability))
+@attrs.define
+class _ContrastiveVerdicts:
+    """Whether contrastive results are final: sure labels on ``min_ratio`` of the images (the seed's
+    contrastive_min_accumulation) and, finished by the residual assignment, an estimated accuracy
+    of ``CONTRASTIVE_MIN_ESTIMATED_ACCURACY``. Asked during training and again for the result
+    training ends with, which is then the one judged last: its verdict is kept, not worked out again."""
 
+    fragments: Fragments
+    crossings: Sequence[CrossingGroup]
+    min_ratio: float
+    _last: tuple[ContrastiveResult, Identification, Judgement] | None = None
 
-def _final(contrastive: ContrastiveResult, fragments: Fragments, crossings: Sequence[CrossingGroup],
-           min_ratio: float) -> tuple[Identification, bool]:
-    """The contrastive identities finished by the residual assignment, and whether they are final:
-    sure labels on ``min_ratio`` of the images (the seed's contrastive_min_accumulation) and an
-    estimated accuracy of ``CONTRASTIVE_MIN_ESTIMATED_ACCURACY``."""
-    finished = _finish(contrastive, fragments, crossings)
-    estimated = _estimated_accuracy(fragments, finished.fragment_probability)
-    return finished, contrastive.ratio_accumulated >= min_ratio and estimated >= CONTRASTIVE_MIN_ESTIMATED_ACCURACY
+    def __call__(self, contrastive: ContrastiveResult) -> Judgement:
+        return self.of(contrastive)[1]
+
+    def of(self, contrastive: ContrastiveResult) -> tuple[Identification, Judgement]:
+        """(the finished identities, the verdict) of ``contrastive``."""
+        if self._last is None or self._last[0] is not contrastive:
+            finished = _finish(contrastive, self.fragments, self.crossings)
+            estimated = _estimated_accuracy(self.fragments, finished.fragment_probability)
+            final = contrastive.ratio_accumulated >= self.min_ratio and estimated >= CONTRASTIVE_MIN_ESTIMATED_ACCURACY
+            self._last = (contrastive, finished, Judgement(final, estimated))
+        return self._last[1], self._last[2]
 
 
 def _on_tracklets(result: Identification, joined: JoinedFragments, protected: np.ndarray) -> Identification:
