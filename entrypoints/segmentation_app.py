@@ -21,6 +21,7 @@ from idtracker.adapters.config.toml_writer import write_settings
 from idtracker.adapters.qt.blob_plot import BlobAreaPlot
 from idtracker.adapters.qt.segmentation_panel import SegmentationPanel
 from idtracker.adapters.qt.video_player import VideoPlayer
+from idtracker.adapters.qt.worker_threads import WorkerThreads
 from idtracker.adapters.segmentation.roi_mask import ellipse_through
 from idtracker.application.errors import Cancelled, UserError
 from idtracker.application.settings import Settings
@@ -64,6 +65,7 @@ class SegmentationWindow(QtWidgets.QMainWindow):
         super().__init__()
         self.setWindowTitle("idtracker - segmentation")
         self.container = local_container(console=False)
+        self.threads = WorkerThreads(self)
         self.preview = self.container.segmentation_preview()
         self.panel = SegmentationPanel()
         self.player = VideoPlayer()
@@ -213,18 +215,13 @@ class SegmentationWindow(QtWidgets.QMainWindow):
         intervals = normalise_intervals(params["tracking_intervals"], video.number_of_frames)
         stat = params.get("background_subtraction_stat", "median")
         self.status.showMessage(f"computing the {stat} background...")
-        self._thread = QtCore.QThread(self)
         self._worker = BackgroundWorker(lambda progress: background_image(video, images, stat, 50, intervals,
                                                                           progress)[0])
         self._worker.progressed.connect(self._background_progress)
         self.background_cancel.setVisible(True)
-        self._worker.moveToThread(self._thread)
-        self._thread.started.connect(self._worker.run)
         self._worker.done.connect(self._background_ready)
         self._worker.failed.connect(self._background_failed)
-        self._worker.done.connect(self._thread.quit)
-        self._worker.failed.connect(self._thread.quit)
-        self._thread.start()
+        self.threads.start(self._worker, self._worker.done, self._worker.failed)
 
     def _background_progress(self, done: int, total: int) -> None:
         self.background_bar.setVisible(True)
@@ -309,6 +306,11 @@ class SegmentationWindow(QtWidgets.QMainWindow):
             self.show_error(str(error))
             return
         self.close()
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        """A background still being computed is cancelled and waited for: its thread must not outlive the window."""
+        self.threads.stop_all()
+        super().closeEvent(event)
 
     def show_error(self, message: str) -> None:
         self.status.showMessage(message)

@@ -11,6 +11,7 @@ from pathlib import Path
 from qtpy import QtCore, QtWidgets
 
 from idtracker.adapters.qt.progress_sink import QtEventSink
+from idtracker.adapters.qt.worker_threads import WorkerThreads
 from idtracker.application.errors import UserError
 from idtracker.application.tracked_video import VideoOptions
 
@@ -39,6 +40,8 @@ class VideoDialog(QtWidgets.QDialog):
         super().__init__()
         self.setWindowTitle("idtracker - video generator")
         self.container = local_container(console=False)
+        self.threads = WorkerThreads(self)
+        self.finished.connect(self.threads.stop_all)
         self.sink = QtEventSink(self.container.events())
         self.written: list[str] = []
         self.session = QtWidgets.QLineEdit(str(session or ""))
@@ -72,6 +75,11 @@ class VideoDialog(QtWidgets.QDialog):
                               ("", self.generate), ("", self.progress), ("", self.message)):
             form.addRow(label, widget)
 
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        """A video being generated is finished before the dialog goes (closed, or Esc through ``finished``)."""
+        self.threads.stop_all()
+        super().closeEvent(event)
+
     def _browse(self) -> None:
         folder = QtWidgets.QFileDialog.getExistingDirectory(self, "Session folder")
         if folder:
@@ -88,15 +96,10 @@ class VideoDialog(QtWidgets.QDialog):
             self.message.setText(f"{session} is not a session folder")
             return
         self.generate.setEnabled(False)
-        self._thread = QtCore.QThread(self)
         self._worker = VideoWorker(self.container.tracked_video(events=self.sink), session, self.options())
-        self._worker.moveToThread(self._thread)
-        self._thread.started.connect(self._worker.run)
         self._worker.done.connect(self._done)
         self._worker.failed.connect(self._failed)
-        for signal in (self._worker.done, self._worker.failed):
-            signal.connect(self._thread.quit)
-        self._thread.start()
+        self.threads.start(self._worker, self._worker.done, self._worker.failed)
 
     def _progressed(self, description: str, done: int, total: int) -> None:
         self.progress.setMaximum(max(total, 1))

@@ -203,3 +203,19 @@ def test_the_background_computation_shows_progress_and_can_be_cancelled(window, 
     window.panel.background_box.setChecked(True)
     qtbot.waitUntil(lambda: window.background is not None, timeout=10000)
     assert not window.background_bar.isVisible()
+
+
+def test_closing_the_window_mid_background_cancels_it_and_leaves_no_thread_running(window, qtbot):
+    """A QThread destroyed while it runs aborts the process: closing must wind every worker thread down first."""
+    window.panel.background_box.setChecked(True)
+    [thread] = window.findChildren(QtCore.QThread)
+    assert thread.isRunning()
+    window.close()
+    assert thread.isFinished() and window.background is None
+
+
+def test_a_window_closed_just_after_its_background_arrived_leaves_no_thread_running(window, qtbot):
+    window.panel.background_box.setChecked(True)
+    qtbot.waitUntil(lambda: window.background is not None, timeout=10000)
+    window.close()
+    assert all(thread.isFinished() for thread in window.findChildren(QtCore.QThread))
