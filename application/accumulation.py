@@ -10,7 +10,9 @@ assigned fragment by fragment, surest first.
 When accumulation stalls with many long fragments unlabelled (with 100 animals, those of the
 animals first seen in a short fragment), pooling rounds follow: labels the classifier now rejects
 are dropped, the unlabelled fragments join the identity they resemble in the classifier's feature
-space (``domain.fragment_pooling``), and the classifier learns from the grown set.
+space (``domain.fragment_pooling``), and the classifier learns from the grown set, unless what
+it then shows on held-out images says appearance cannot tell these animals apart: the pool is
+undone, since the classifier would only confirm the guesses it was taught (look-alikes).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import attrs
 import numpy as np
 from idtracker.domain.coexistence import Coexistence
 from idtracker.domain.crossing_groups import CrossingGroup, conserved_identities, crossing_violations
-from idtracker.domain.fragment_pooling import pool_fragments
+from idtracker.domain.fragment_pooling import MIN_POOLING_INFORMATION, identity_information, pool_fragments
 from idtracker.domain.fragments import Fragments
 from idtracker.domain.motion_fusion import image_correlation_time, motion_forced_identities
 from idtracker.domain.global_fragments import (
@@ -157,8 +159,11 @@ class Accumulation:
                 break
         pooling = fragments.n_images[long][labels[long] < 0].sum() >= POOLING_MIN_UNLABELLED * long_images
         for pooling_round in range(POOLING_ROUNDS if pooling else 0):
-            labels = self._pool(pooling_round, images, image_fragment, fragments.n_images, labels, first, long,
+            pooled = self._pool(pooling_round, images, image_fragment, fragments.n_images, labels, first, long,
                                 coexistence, crossings, rng)
+            if pooled is None:
+                break
+            labels = pooled
         log_proba = self.classifier.log_proba(images)
         evidence = fragment_evidence(log_proba, image_fragment, len(fragments))
         if pooling:
@@ -178,11 +183,15 @@ class Accumulation:
 
     def _pool(self, pooling_round: int, images: np.ndarray, image_fragment: np.ndarray, n_images: np.ndarray,
               labels: np.ndarray, first: GlobalFragment, long: np.ndarray, coexistence: Coexistence,
-              crossings: Sequence[CrossingGroup], rng: np.random.Generator) -> np.ndarray:
+              crossings: Sequence[CrossingGroup], rng: np.random.Generator) -> np.ndarray | None:
         """One pooling round: drop the labels the classifier rejects, pool the unlabelled long
         fragments with the identities they resemble (a pooled label that breaks a crossing's
-        conservation is not kept), train on the result; returns the labels."""
+        conservation is not kept), train on the result; returns the labels, or None where the
+        classifier trained on them shows too little information (``MIN_POOLING_INFORMATION``) for
+        them to be more than guesses: the classifier then goes back to what it was, and the labels
+        it had stand."""
         t0 = time.perf_counter()
+        before = self.classifier.weights()
         log_proba, features = self.classifier.log_proba_and_features(images)
         evidence = fragment_evidence(log_proba, image_fragment, len(labels))
         labels = labels.copy()
@@ -198,9 +207,15 @@ class Accumulation:
         joined = candidates[pooled[candidates] >= 0]
         train = self._training_set(pooled, image_fragment, rng)
         report = self.classifier.fit(images[train], pooled[image_fragment[train]])
+        accuracy = float(report.get("validation_accuracy", np.nan))
+        information = identity_information(accuracy, evidence.shape[1])
+        kept = not np.isfinite(accuracy) or information >= MIN_POOLING_INFORMATION  # unmeasured: as before
+        if not kept:
+            self.classifier.restore(before)
         self.events.publish(ev.FragmentsPooled(pooling_round, len(dropped), len(joined), int(n_images[joined].sum()),
-                                               int(report.get("epochs", 0)), time.perf_counter() - t0))
-        return pooled
+                                               int(report.get("epochs", 0)), time.perf_counter() - t0, accuracy,
+                                               information, kept))
+        return pooled if kept else None
 
     def _score(self, images: np.ndarray, image_fragment: np.ndarray, candidates: np.ndarray,
                number_of_fragments: int) -> tuple[np.ndarray, np.ndarray, float]:

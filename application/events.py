@@ -184,6 +184,11 @@ class FragmentsPooled(Event):
     images_pooled: int
     epochs: int
     duration_s: float
+    #: of the identity CNN trained on the pooled labels (images held out of its training), the
+    #: information (nats per image) that shows, and whether the pool was kept for it.
+    validation_accuracy: float = float("nan")
+    information: float = float("nan")
+    kept: bool = True
 
 
 @attrs.frozen

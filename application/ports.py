@@ -122,6 +122,14 @@ class IdentityClassifier(Protocol):
         """Start from ``model``'s weights when it is this network with as many classes; else False."""
         ...
 
+    def weights(self) -> object:
+        """A copy of the current weights, for ``restore`` (training that turns out wrong is undone)."""
+        ...
+
+    def restore(self, weights: object) -> None:
+        """Go back to weights that ``weights`` returned."""
+        ...
+
 
 class IdentificationImages(Protocol):
     """Builds the identification image of every blob from the segmentation's crops."""

@@ -29,6 +29,14 @@ import numpy as np
 
 from .coexistence import Coexistence
 
+#: Information (nats per image, ``identity_information``) the identity CNN trained on a pooling
+#: round's labels must show on held-out images for them to be kept. Pooled labels are the
+#: classifier's guesses, and it then learns them: where appearance cannot tell the animals apart
+#: they are guesses it confirms (and motion can no longer undo). On the bench the look-alike cases
+#: showed 0.017-0.145 after their pool (14 and 30 small look-alikes, 3 seeds each), and keeping it
+#: cost them 0-12 points; the crowded tank, whose pools are worth 5-16 points, 0.415 and more
+#: (2.55 on seed 0). The bar is the geometric middle of that gap.
+MIN_POOLING_INFORMATION = 0.25
 #: Candidates each candidate is compared with, besides every identity.
 NEIGHBOURS = 32
 #: Candidates per block when finding the nearest ones (a block holds BLOCK x K similarities).
@@ -195,3 +203,15 @@ def _top(heap: list, clusters: _Clusters) -> tuple[float, int, int] | None:
             return -negative, a, b
         heapq.heappop(heap)
     return None
+
+
+def identity_information(accuracy: float, number_of_identities: int) -> float:
+    """Lower bound (Fano's inequality) on the information, in nats, one image gives about its
+    identity, from a classifier's accuracy among ``number_of_identities``: 0 at chance, log N when
+    always right. Accuracy alone does not compare across N: 0.4 among 20 says more than 0.6 among 2."""
+    n = number_of_identities
+    if n < 2 or not np.isfinite(accuracy):
+        return 0.0
+    a = min(max(float(accuracy), 1.0 / n), 1.0)
+    entropy = -sum(p * np.log(p) for p in (a, 1.0 - a) if p > 0)
+    return max(float(np.log(n) - entropy - (1.0 - a) * np.log(n - 1)), 0.0)

@@ -227,6 +227,12 @@ class _TruthClassifier:
         log_proba = self.log_proba(images)
         return log_proba, np.exp(log_proba).astype(np.float32)
 
+    def weights(self) -> None:
+        return None
+
+    def restore(self, weights) -> None:
+        pass
+
     def save(self, folder: Path, params: dict) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "model_params.json").write_text(json.dumps({**params, "model": "truth"}))

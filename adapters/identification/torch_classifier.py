@@ -152,6 +152,12 @@ class TorchIdentityClassifier:
             return np.zeros((0, self.n_classes)), np.zeros((0, self.model.head[-1].in_features), np.float32)
         return torch.cat(log_probas).double().numpy(), torch.cat(features).numpy()
 
+    def weights(self) -> dict:
+        return {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+
+    def restore(self, weights: dict) -> None:
+        self.model.load_state_dict(weights)
+
     def save(self, folder: Path, params: dict) -> Path:
         """``<name>.model.pt`` and ``model_params.json``, each written atomically."""
         folder.mkdir(parents=True, exist_ok=True)
