@@ -151,8 +151,10 @@ class IdentificationStage:
             method = "contrastive"
             def save_model(extra: dict) -> None:
                 encoder.save(session_folder / "accumulation", contrastive.centres, {**params, **extra})
-            if joined is not None:
-                result = _on_tracklets(result, joined, _first_fragments(global_fragments, fragments))
+            if joined is not None:  # the clusters were named after the first global fragment's fragments
+                named = _first_fragments(global_fragments, fragments)
+                result = _on_tracklets(result, joined, named)
+                protected = np.unique(joined.tracklet[named])
         else:
             if contrastive is not None and recalled is None:
                 encoder.save_checkpoint(session_folder / "accumulation")
@@ -166,9 +168,9 @@ class IdentificationStage:
                                   motion_ways=() if joined is None else motion_ways(joined))
             def save_model(extra: dict) -> None:
                 classifier.save(session_folder / "accumulation", {**params, **extra})
+            protected = _first_fragments(unit_gfs, units)  # accumulation's given labels
         if joined is not None:
-            result = fuse_motion_and_appearance(result, joined, units.of_blob[blobs], _first_fragments(unit_gfs, units),
-                                                self.events)
+            result = fuse_motion_and_appearance(result, joined, units.of_blob[blobs], protected, self.events)
 
         t0 = time.perf_counter()
         limit = speed_limit(fragments, segmented.blobs.centroid)

@@ -76,6 +76,7 @@ def fuse_motion_and_appearance(identification: Identification, joined: JoinedFra
     labels = assign_residual(labels, evidence, individual, coexistence, crossings, links)
     probability = np.zeros(len(units))
     probability[individual] = _fused_probability(labels, evidence, individual, links)
+    probability[sure] = 1.0  # the first global fragment's labels name the identities: given, not inferred
     final = labels[unit_of]
     events.publish(ev.MotionFused(tau, len(pairs), int(units.is_individual.sum()),
                                   int((final != identification.labels).sum()), time.perf_counter() - t0))

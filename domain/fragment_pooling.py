@@ -33,9 +33,10 @@ from .coexistence import Coexistence
 #: round's labels must show on held-out images for them to be kept. Pooled labels are the
 #: classifier's guesses, and it then learns them: where appearance cannot tell the animals apart
 #: they are guesses it confirms (and motion can no longer undo). On the bench the look-alike cases
-#: showed 0.017-0.145 after their pool (14 and 30 small look-alikes, 3 seeds each), and keeping it
-#: cost them 0-12 points; the crowded tank, whose pools are worth 5-16 points, 0.415 and more
-#: (2.55 on seed 0). The bar is the geometric middle of that gap.
+#: showed 0.017-0.174 after their pool (14 and 30 small look-alikes, 3 seeds each, and 8
+#: look-alikes), and keeping it cost them 0-12 points (8 look-alikes: right on every image either
+#: way); the crowded tank, whose pools are worth 5-16 points, 0.415 and more (2.55 on seed 0). The
+#: bar lies in that gap, near its geometric middle.
 MIN_POOLING_INFORMATION = 0.25
 #: Candidates each candidate is compared with, besides every identity.
 NEIGHBOURS = 32
