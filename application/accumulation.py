@@ -73,6 +73,11 @@ class Identification:
         fragment_probability: (F,) posterior of each fragment's label.
         image_log_proba: (n_images, N) log-probabilities of the individual images.
         evidence: (F, N) summed image log-probabilities of each fragment.
+        held_out_evidence: (F, N) the evidence each fragment's label is judged by, for the
+            probabilities: where the classifier was taught the label, what it said before it was
+            taught it (afterwards its images only confirm what they were trained on: on the crowded
+            tank, pooled labels 46 % right scored 0.89 by the final classifier, 0.11 before);
+            ``evidence`` elsewhere.
         ratio_accumulated: fraction of the long individual fragments' images (4 or more) that ended in the
             training set (with many animals few frames show all of them apart, so global fragments
             alone would make a poor denominator).
@@ -82,7 +87,32 @@ class Identification:
     fragment_probability: np.ndarray
     image_log_proba: np.ndarray
     evidence: np.ndarray
+    held_out_evidence: np.ndarray
     ratio_accumulated: float
+
+
+@attrs.define
+class _HeldOut:
+    """Per fragment, the label it was taught (-1: none) and the evidence it had before."""
+
+    taught: np.ndarray
+    evidence: np.ndarray
+
+    @classmethod
+    def empty(cls, fragments: int, identities: int) -> _HeldOut:
+        return cls(np.full(fragments, -1, np.int64), np.zeros((fragments, identities)))
+
+    def remember(self, before: np.ndarray, after: np.ndarray, evidence: np.ndarray) -> None:
+        """Fragments whose label went from ``before`` to a new one in ``after``: keep the
+        label and ``evidence`` (the classifier's, before it trains on the new labels)."""
+        changed = np.flatnonzero((after >= 0) & (after != before))
+        self.taught[changed] = after[changed]
+        self.evidence[changed] = evidence[changed]
+
+    def judged_by(self, labels: np.ndarray, evidence: np.ndarray) -> np.ndarray:
+        """(F, N) the held-out evidence where a fragment ends with the label it was taught, else ``evidence``."""
+        kept = (labels >= 0) & (labels == self.taught)
+        return np.where(kept[:, None], self.evidence, evidence)
 
 
 @attrs.define
@@ -125,6 +155,7 @@ class Accumulation:
         long = long_fragments(fragments)
         order = sorted(accumulable, key=lambda g: abs(g.start - first.start))
         long_images = fragments.n_images[long].sum()
+        held = _HeldOut.empty(len(fragments), number_of_animals)
         ratio = 0.0
         for step in range(MAX_STEPS):
             t0 = time.perf_counter()
@@ -132,8 +163,9 @@ class Accumulation:
             report = self.classifier.fit(images[train], labels[image_fragment[train]])
             if (labels[long] >= 0).all():
                 break
-            before = fragments.n_images[long][labels[long] >= 0].sum()
-            evidence, votes, looks = self._score(images, image_fragment, long[labels[long] < 0], len(fragments))
+            before, previous = fragments.n_images[long][labels[long] >= 0].sum(), labels.copy()
+            candidates = long[labels[long] < 0]
+            evidence, votes, looks = self._score(images, image_fragment, candidates, len(fragments))
             new_global = 0
             for gf in order:
                 proposal = accept_global_fragment(gf, labels, evidence / looks, coexistence, ACCEPT_MARGIN)
@@ -149,6 +181,8 @@ class Accumulation:
             moved = motion_forced_identities(motion_ways, labels, coexistence, rejected)
             labels[list(moved)] = list(moved.values())
             forced.update(moved)
+            held.remember(previous, labels, self._with_unscored(evidence, previous, labels, candidates, images,
+                                                                 image_fragment))
             labelled = fragments.n_images[long][labels[long] >= 0].sum()
             ratio, gained = float(labelled / long_images), labelled - before
             self.events.publish(ev.AccumulationStepFinished(
@@ -163,6 +197,8 @@ class Accumulation:
                                 coexistence, crossings, rng)
             if pooled is None:
                 break
+            pooled, before_pooling = pooled
+            held.remember(labels, pooled, before_pooling)
             labels = pooled
         log_proba = self.classifier.log_proba(images)
         evidence = fragment_evidence(log_proba, image_fragment, len(fragments))
@@ -177,16 +213,21 @@ class Accumulation:
         self.events.publish(ev.ResidualFragmentsAssigned(
             int((labels[individual] < 0).sum()), int((final[individual] < 0).sum()), len(violations),
             int(((residual < 0) & (reclaimed >= 0)).sum()), time.perf_counter() - t0))
+        held_out = held.judged_by(final, evidence)
         probability = np.zeros(len(fragments))
-        probability[individual] = identity_probability(final, evidence, individual)
-        return Identification(final, probability, log_proba, evidence, ratio)
+        probability[individual] = identity_probability(final, held_out, individual)
+        given = first.fragments[final[first.fragments] == np.arange(len(first.fragments))]
+        probability[given] = 1.0  # the first global fragment's labels name the identities: given, not inferred
+        return Identification(final, probability, log_proba, evidence, held_out, ratio)
 
     def _pool(self, pooling_round: int, images: np.ndarray, image_fragment: np.ndarray, n_images: np.ndarray,
               labels: np.ndarray, first: GlobalFragment, long: np.ndarray, coexistence: Coexistence,
-              crossings: Sequence[CrossingGroup], rng: np.random.Generator) -> np.ndarray | None:
+              crossings: Sequence[CrossingGroup],
+              rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray] | None:
         """One pooling round: drop the labels the classifier rejects, pool the unlabelled long
         fragments with the identities they resemble (a pooled label that breaks a crossing's
-        conservation is not kept), train on the result; returns the labels, or None where the
+        conservation is not kept), train on the result; returns the labels and the evidence the
+        classifier gave before it learnt them, or None where the
         classifier trained on them shows too little information (``MIN_POOLING_INFORMATION``) for
         them to be more than guesses: the classifier then goes back to what it was, and the labels
         it had stand."""
@@ -215,7 +256,7 @@ class Accumulation:
         self.events.publish(ev.FragmentsPooled(pooling_round, len(dropped), len(joined), int(n_images[joined].sum()),
                                                int(report.get("epochs", 0)), time.perf_counter() - t0, accuracy,
                                                information, kept))
-        return pooled if kept else None
+        return (pooled, evidence) if kept else None
 
     def _score(self, images: np.ndarray, image_fragment: np.ndarray, candidates: np.ndarray,
                number_of_fragments: int) -> tuple[np.ndarray, np.ndarray, float]:
@@ -227,6 +268,20 @@ class Accumulation:
         looks = image_correlation_time(log_proba, image_fragment[rows]) if len(rows) else 1.0
         return (fragment_evidence(log_proba, image_fragment[rows], number_of_fragments),
                 image_votes(log_proba, image_fragment[rows], number_of_fragments), looks)
+
+    def _with_unscored(self, evidence: np.ndarray, before: np.ndarray, after: np.ndarray, scored: np.ndarray,
+                       images: np.ndarray, image_fragment: np.ndarray) -> np.ndarray:
+        """``evidence`` completed with the current classifier's for the fragments newly labelled
+        in ``after`` that it did not score (short ones labelled through crossings)."""
+        changed = np.flatnonzero((after >= 0) & (after != before))
+        unscored = changed[~np.isin(changed, scored)]
+        if not len(unscored):
+            return evidence
+        rows = np.flatnonzero(np.isin(image_fragment, unscored))
+        scored_now = fragment_evidence(self.classifier.log_proba(images[rows]), image_fragment[rows], len(evidence))
+        evidence = evidence.copy()
+        evidence[unscored] = scored_now[unscored]
+        return evidence
 
     def _training_set(self, labels: np.ndarray, image_fragment: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """Indices of labelled images, a random sample of at most ``max_images_per_animal`` per

@@ -9,9 +9,11 @@ margin) have covered enough images for ``STABLE_EVALUATIONS`` + 1 evaluations in
 that come and go mean clusters that have not settled) and the result on every image passes the
 caller's ``accept`` (the identification stage's own judgement: sure labels and the estimated
 accuracy a final result needs). A result it refuses does not end training while it gets closer to final: training
-goes on and is judged again at the next evaluation where training has had at least as long as
-the judgement took (on test_A a judgement costs a quarter of the 20 batches between evaluations,
-0.5 of 2.3 s, so every evaluation; with 100 animals embedding every image takes longer), until
+goes on and is judged again at the next evaluation where training has done at least as much work
+as a judgement does (images through the network, a training image counting as three forward passes
+for its backward one: on test_A a judgement costs a quarter of the 20 batches between evaluations,
+measured 0.5 of 2.3 s, so every evaluation; with 100 animals embedding every image takes longer;
+counted, not timed, so a run decides alike on every machine), until
 ``STABLE_EVALUATIONS`` judgements in a row have not raised the estimated accuracy (then the
 accumulation protocol identifies: on the 14 small animals it went on for 740 batches, 79 s,
 estimating 0.90 at the end) or the patience rules end it. Without that judgement,
@@ -55,6 +57,10 @@ from .ports import ContrastiveEncoder, EmbeddingClustering, EventSink
 
 EVAL_EVERY = 20
 SAMPLE_PER_ANIMAL = 300
+#: Images a training batch passes through the encoder per positive pair (two of the pair, two of a
+#: negative pair), and what one costs in forward passes (forward and backward).
+IMAGES_PER_PAIR = 4
+FORWARDS_PER_TRAINING_IMAGE = 3
 STABLE_EVALUATIONS = 2
 MIN_IMPROVEMENT = 1e-3
 #: Growth of the sure fraction that counts as progress. The fraction counted is the lowest of the
@@ -157,9 +163,12 @@ class ContrastiveStep:
         best, best_state, waited, batches = -np.inf, None, 0, 0
         best_ratio, stalled, held, recent, next_judgement = -np.inf, 0, 0, [], 0
         best_judged, stale_judgements = -np.inf, 0
+        # judged again once training has done as much work as a judgement
+        trained = FORWARDS_PER_TRAINING_IMAGE * IMAGES_PER_PAIR * self.encoder.batch_pairs * EVAL_EVERY
+        judge_every = EVAL_EVERY * max(1, math.ceil(n_images / trained))
         with self.events.progress("Contrastive training", None) as advance:
             while True:
-                started, judged = time.perf_counter(), None
+                judged = None
                 loss = self.encoder.train(EVAL_EVERY)
                 batches += EVAL_EVERY
                 advance(EVAL_EVERY)
@@ -182,7 +191,6 @@ class ContrastiveStep:
                     self.encoder.restore(best_state)
                     return self._result(n_images, image_fragment, judge, best, batches)
                 if held > STABLE_EVALUATIONS and batches >= next_judgement:
-                    interval = time.perf_counter() - started
                     judged = self._result(n_images, image_fragment, judge, score, batches)
                     judgement = None if accept is None else accept(judged)
                     if judgement is None or judgement.final:
@@ -194,9 +202,7 @@ class ContrastiveStep:
                         stale_judgements += 1
                     if stale_judgements >= STABLE_EVALUATIONS:
                         return judged  # not getting closer to final: accumulation takes over
-                    # judged again once training has had at least as long as the judgement took
-                    cost = (time.perf_counter() - started - interval) / max(interval, 1e-9)
-                    next_judgement = batches + EVAL_EVERY * max(1, math.ceil(cost))
+                    next_judgement = batches + judge_every
                 if stalled >= min(self.patience, RATIO_PATIENCE):  # the model judged just now is this one
                     return judged if judged is not None else self._result(n_images, image_fragment, judge, score, batches)
 

@@ -263,13 +263,14 @@ def _on_tracklets(result: Identification, joined: JoinedFragments, protected: np
     """A result on the segmented fragments carried to their tracklets: evidence summed, the label
     the members agree on (a protected member's first), probabilities from the summed evidence."""
     tracklets = joined.fragments
-    evidence = np.zeros((len(tracklets), result.evidence.shape[1]))
+    evidence, held_out = (np.zeros((len(tracklets), result.evidence.shape[1])) for _ in range(2))
     np.add.at(evidence, joined.tracklet, result.evidence)
+    np.add.at(held_out, joined.tracklet, result.held_out_evidence)
     labels = unit_labels(result.labels, joined.tracklet, len(tracklets), protected)
     individual = np.flatnonzero(tracklets.is_individual)
     probability = np.zeros(len(tracklets))
-    probability[individual] = identity_probability(labels, evidence, individual)
-    return Identification(labels, probability, result.image_log_proba, evidence, result.ratio_accumulated)
+    probability[individual] = identity_probability(labels, held_out, individual)
+    return Identification(labels, probability, result.image_log_proba, evidence, held_out, result.ratio_accumulated)
 
 
 def _unit_probability(labels: np.ndarray, result: Identification) -> np.ndarray:
@@ -279,7 +280,7 @@ def _unit_probability(labels: np.ndarray, result: Identification) -> np.ndarray:
     third of the images of identities that are right give their identity less than 0.5."""
     probability = np.where(labels == result.labels, result.fragment_probability, 0.0)
     moved = np.flatnonzero((labels != result.labels) & (labels >= 0))
-    probability[moved] = identity_probability(labels, result.evidence, moved)
+    probability[moved] = identity_probability(labels, result.held_out_evidence, moved)
     return probability
 
 
@@ -312,4 +313,4 @@ def _finish(contrastive: ContrastiveResult, fragments: Fragments, crossings: Seq
     probability = np.zeros(len(fragments))
     probability[individual] = identity_probability(labels, contrastive.evidence, individual)
     return Identification(labels, probability, contrastive.image_log_proba, contrastive.evidence,
-                          contrastive.ratio_accumulated)
+                          contrastive.evidence, contrastive.ratio_accumulated)  # pairs teach no labels

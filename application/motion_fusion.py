@@ -62,6 +62,8 @@ def fuse_motion_and_appearance(identification: Identification, joined: JoinedFra
     np.add.at(evidence, unit_of, identification.evidence / tau)
     sure = np.unique(unit_of[protected])
     labels = unit_labels(identification.labels, unit_of, len(units), protected)
+    held_out = np.zeros_like(evidence)
+    np.add.at(held_out, unit_of, identification.held_out_evidence / tau)
     posterior = tempered_posteriors(evidence, 1.0)
     doubtful = (labels >= 0) & (posterior[np.arange(len(units)), np.maximum(labels, 0)] < KEEP_LABEL_POSTERIOR)
     doubtful[sure] = False
@@ -75,13 +77,13 @@ def fuse_motion_and_appearance(identification: Identification, joined: JoinedFra
     labels = reclaim_identities(labels, evidence, individual, units.n_images, coexistence, sure)
     labels = assign_residual(labels, evidence, individual, coexistence, crossings, links)
     probability = np.zeros(len(units))
-    probability[individual] = _fused_probability(labels, evidence, individual, links)
+    probability[individual] = _fused_probability(labels, held_out, individual, links)
     probability[sure] = 1.0  # the first global fragment's labels name the identities: given, not inferred
     final = labels[unit_of]
     events.publish(ev.MotionFused(tau, len(pairs), int(units.is_individual.sum()),
                                   int((final != identification.labels).sum()), time.perf_counter() - t0))
     return Identification(final, probability[unit_of], identification.image_log_proba, identification.evidence,
-                          identification.ratio_accumulated)
+                          identification.held_out_evidence, identification.ratio_accumulated)
 
 
 def motion_ways(joined: JoinedFragments) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
