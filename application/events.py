@@ -98,9 +98,11 @@ class FragmentsJoinedByMotion(Event):
 @attrs.frozen
 class MotionFused(Event):
     """Tracklets joined after identification where motion and appearance together are sure;
-    ``correlation_time`` is the number of consecutive images that make one independent look."""
+    ``correlation_time`` is the number of consecutive images that make one independent look,
+    ``appearance_weight`` the share of those looks' evidence believed (``appearance_weight``)."""
 
     correlation_time: float
+    appearance_weight: float
     joins: int
     tracklets: int
     labels_changed: int

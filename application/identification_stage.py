@@ -170,7 +170,8 @@ class IdentificationStage:
                 classifier.save(session_folder / "accumulation", {**params, **extra})
             protected = _first_fragments(unit_gfs, units)  # accumulation's given labels
         if joined is not None:
-            result = fuse_motion_and_appearance(result, joined, units.of_blob[blobs], protected, self.events)
+            result = fuse_motion_and_appearance(result, joined, units.of_blob[blobs], fragments.of_blob[blobs], protected,
+                                                self.events)
 
         t0 = time.perf_counter()
         limit = speed_limit(fragments, segmented.blobs.centroid)

@@ -15,13 +15,22 @@ import time
 import numpy as np
 from idtracker.domain.coexistence import Coexistence
 from idtracker.domain.fragments import Fragments
-from idtracker.domain.identity_assignment import assign_residual, identity_probability, reclaim_identities
+from idtracker.domain.identity_assignment import (
+    assign_residual,
+    fragment_evidence,
+    identity_probability,
+    reclaim_identities,
+)
 from idtracker.domain.motion import MAX_EXACT_GROUP, fragment_ends, join_log_likelihood, join_posterior
 from idtracker.domain.motion_fusion import (
     MotionLinks,
     appearance_log_odds,
+    appearance_weight,
     image_correlation_time,
+    joined_way_rows,
+    open_way_rows,
     tempered_posteriors,
+    way_log_scores,
 )
 from idtracker.domain.tracklets import best_way, gap_candidates, join_fragments, tracklet_groups
 
@@ -38,10 +47,11 @@ KEEP_LABEL_POSTERIOR = 0.99
 
 
 def fuse_motion_and_appearance(identification: Identification, joined: JoinedFragments, image_fragment: np.ndarray,
-                               protected: np.ndarray, events: EventSink) -> Identification:
+                               image_original: np.ndarray, protected: np.ndarray, events: EventSink) -> Identification:
     """The identification redone on the tracklets joined by motion and appearance together.
 
-    Labels the images make sure of even counted in independent looks are kept; the others are
+    Appearance is believed as far as it predicts the ways motion is sure of on this video
+    (``appearance_weight``). Labels the images make sure of, so counted, are kept; the others are
     assigned again, surest first, from the tempered appearance evidence plus what motion says
     through the crossings it could not resolve alone (``MotionLinks``).
 
@@ -49,6 +59,7 @@ def fuse_motion_and_appearance(identification: Identification, joined: JoinedFra
         identification: labels and evidence per tracklet.
         joined: the tracklets, their crossings and the motion model.
         image_fragment: (n_images,) tracklet of each image, in frame order within a tracklet.
+        image_original: (n_images,) fragment (as segmented) of each image.
         protected: tracklets whose labels are given (the first global fragment's).
         events: where the ``MotionFused`` event goes.
     """
@@ -56,14 +67,16 @@ def fuse_motion_and_appearance(identification: Identification, joined: JoinedFra
         return identification
     t0 = time.perf_counter()
     tau = image_correlation_time(identification.image_log_proba, image_fragment)
-    pairs = _fused_pairs(joined, tempered_posteriors(identification.evidence, tau))
+    weight = _appearance_weight(identification, joined, image_original, tau)
+    looks = tau / weight  # images per look the classifier is worth on this video
+    pairs = _fused_pairs(joined, tempered_posteriors(identification.evidence, looks))
     units, unit_of = join_fragments(joined.fragments, pairs)
     evidence = np.zeros((len(units), identification.evidence.shape[1]))
-    np.add.at(evidence, unit_of, identification.evidence / tau)
+    np.add.at(evidence, unit_of, identification.evidence / looks)
     sure = np.unique(unit_of[protected])
     labels = unit_labels(identification.labels, unit_of, len(units), protected)
     held_out = np.zeros_like(evidence)
-    np.add.at(held_out, unit_of, identification.held_out_evidence / tau)
+    np.add.at(held_out, unit_of, identification.held_out_evidence / looks)
     posterior = tempered_posteriors(evidence, 1.0)
     doubtful = (labels >= 0) & (posterior[np.arange(len(units)), np.maximum(labels, 0)] < KEEP_LABEL_POSTERIOR)
     doubtful[sure] = False
@@ -80,10 +93,24 @@ def fuse_motion_and_appearance(identification: Identification, joined: JoinedFra
     probability[individual] = _fused_probability(labels, held_out, individual, links)
     probability[sure] = 1.0  # the first global fragment's labels name the identities: given, not inferred
     final = labels[unit_of]
-    events.publish(ev.MotionFused(tau, len(pairs), int(units.is_individual.sum()),
+    events.publish(ev.MotionFused(tau, weight, len(pairs), int(units.is_individual.sum()),
                                   int((final != identification.labels).sum()), time.perf_counter() - t0))
     return Identification(final, probability[unit_of], identification.image_log_proba, identification.evidence,
                           identification.held_out_evidence, identification.ratio_accumulated)
+
+
+def _appearance_weight(identification: Identification, joined: JoinedFragments, image_original: np.ndarray,
+                       tau: float) -> float:
+    """The share of the tempered appearance evidence believed: measured at the crossings motion
+    left open but is nearly sure of (tracklets' evidence) and at those it joined inside tracklets
+    the classifier was never taught (the segmented fragments' evidence)."""
+    taught = np.any(identification.held_out_evidence != identification.evidence, axis=1)
+    original = fragment_evidence(identification.image_log_proba, image_original, len(joined.original.start))
+    scores = np.hstack([
+        way_log_scores(identification.evidence / tau, open_way_rows(motion_ways(joined))),
+        way_log_scores(original / tau, joined_way_rows(joined.groups, joined.tracklet, taught)),
+    ])
+    return appearance_weight(scores)
 
 
 def motion_ways(joined: JoinedFragments) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:

@@ -81,3 +81,50 @@ def test_motion_passes_identities_on_through_crossings_it_is_sure_enough_of():
     rejected = np.zeros((7, 3), bool)
     rejected[2, 1] = True  # fragment 2's own images rule identity 1 out
     assert motion_forced_identities(ways, labels, coexistence, rejected) == {3: 0}
+
+
+def _crossings_of_two(rng: np.random.Generator, count: int, identities: int, right: float, nats: float):
+    """``count`` crossings: animals i, j enter as fragments a, b and leave as y, x (motion sure of
+    it, 0.97); each fragment's evidence is ``nats`` for its animal with probability ``right``,
+    else for another."""
+    scores = np.zeros((4 * count, identities))
+    ways = []
+    for c in range(count):
+        i, j = rng.choice(identities, 2, replace=False)
+        for fragment, animal in zip(4 * c + np.arange(4), (i, j, j, i)):
+            shown = animal if rng.random() < right else (animal + rng.integers(1, identities)) % identities
+            scores[fragment, shown] = nats
+        ways.append((4 * c + np.array([0, 1]), 4 * c + np.array([2, 3]), np.array([[0.03, 0.97], [0.97, 0.03]])))
+    return scores, ways
+
+def test_appearance_is_believed_as_far_as_it_predicts_the_ways_motion_is_sure_of():
+    """A classifier right on every fragment keeps its full weight; one that is confident (8 nats)
+    but right only 60 % of the time is believed less, one right by chance least; ways motion is
+    unsure of are not scored."""
+    from idtracker.domain.motion_fusion import APPEARANCE_WEIGHTS, appearance_weight, open_way_rows, way_log_scores
+
+    def weight(right: float) -> float:
+        scores, ways = _crossings_of_two(np.random.default_rng(1), 40, 10, right, 8.0)
+        return appearance_weight(way_log_scores(scores, open_way_rows(ways)))
+
+    assert weight(1.0) == 1.0
+    assert weight(0.6) <= 0.5
+    assert weight(0.1) <= 0.25  # chance: the classifier knows nothing
+    assert APPEARANCE_WEIGHTS.max() == 1.0
+    unsure = [(before, after, np.full((2, 2), 0.5)) for before, after, _ in _crossings_of_two(
+        np.random.default_rng(1), 40, 10, 1.0, 8.0)[1]]
+    assert open_way_rows(unsure) == []
+    assert appearance_weight(np.zeros((len(APPEARANCE_WEIGHTS), 0))) == 1.0
+
+
+def test_ways_joined_inside_taught_tracklets_are_not_scored():
+    """Fragments 0, 1 enter a crossing, 2, 3 leave it; motion joined 0 with 3 (tracklet 0) and
+    1 with 2 (tracklet 1). Only tracklet 1 was never taught, so only its way is a row."""
+    from idtracker.domain.crossing_groups import CrossingGroup
+    from idtracker.domain.motion_fusion import joined_way_rows
+
+    group = CrossingGroup(np.array([0, 1]), np.array([2, 3]))
+    rows = joined_way_rows([group], np.array([0, 1, 1, 0]), np.array([True, False]))
+    assert len(rows) == 1
+    fragment, candidates, motion = rows[0]
+    assert fragment == 1 and candidates.tolist() == [2, 3] and motion.tolist() == [1.0, 0.0]
