@@ -91,6 +91,11 @@ class Identification:
     ratio_accumulated: float
 
 
+def _newly_labelled(before: np.ndarray, after: np.ndarray) -> np.ndarray:
+    """Fragments whose label went from ``before`` to a new identity in ``after``."""
+    return np.flatnonzero((after >= 0) & (after != before))
+
+
 @attrs.define
 class _HeldOut:
     """Per fragment, the label it was taught (-1: none) and the evidence it had before."""
@@ -105,7 +110,7 @@ class _HeldOut:
     def remember(self, before: np.ndarray, after: np.ndarray, evidence: np.ndarray) -> None:
         """Fragments whose label went from ``before`` to a new one in ``after``: keep the
         label and ``evidence`` (the classifier's, before it trains on the new labels)."""
-        changed = np.flatnonzero((after >= 0) & (after != before))
+        changed = _newly_labelled(before, after)
         self.taught[changed] = after[changed]
         self.evidence[changed] = evidence[changed]
 
@@ -273,7 +278,7 @@ class Accumulation:
                        images: np.ndarray, image_fragment: np.ndarray) -> np.ndarray:
         """``evidence`` completed with the current classifier's for the fragments newly labelled
         in ``after`` that it did not score (short ones labelled through crossings)."""
-        changed = np.flatnonzero((after >= 0) & (after != before))
+        changed = _newly_labelled(before, after)
         unscored = changed[~np.isin(changed, scored)]
         if not len(unscored):
             return evidence
