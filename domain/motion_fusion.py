@@ -115,11 +115,18 @@ def way_log_scores(scores: np.ndarray, rows: Sequence[WayRow]) -> np.ndarray:
     the fragment appearance would continue as, averaged over appearance's posterior (bounded by
     motion's own doubt, so one confident disagreement does not decide)."""
     table = np.zeros((len(APPEARANCE_WEIGHTS), len(rows)))
+    if not rows:
+        return table
+    row = np.concatenate([np.full(len(candidates), r) for r, (_, candidates, _) in enumerate(rows)])
+    fragment = np.concatenate([np.full(len(candidates), f) for f, candidates, _ in rows])
+    candidate = np.concatenate([candidates for _, candidates, _ in rows])
+    motion = np.concatenate([probability for _, _, probability in rows])
+    floor = 1e-12 / scores.shape[1]  # appearance_log_odds' floor
     for w, weight in enumerate(APPEARANCE_WEIGHTS):
         posteriors = tempered_posteriors(scores * weight, 1.0)
-        for r, (fragment, candidates, motion) in enumerate(rows):
-            odds = appearance_log_odds(posteriors, np.array([fragment]), candidates)[0]
-            table[w, r] = np.logaddexp.reduce(odds - np.logaddexp.reduce(odds) + np.log(np.maximum(motion, 1e-300)))
+        same = np.maximum(np.einsum("ij,ij->i", posteriors[fragment], posteriors[candidate]), floor)
+        agreed = np.bincount(row, same * motion, minlength=len(rows))
+        table[w] = np.log(np.maximum(agreed, 1e-300)) - np.log(np.bincount(row, same, minlength=len(rows)))
     return table
 
 
