@@ -104,6 +104,7 @@ def _appearance_weight(identification: Identification, joined: JoinedFragments, 
     """The share of the tempered appearance evidence believed: measured at the crossings motion
     left open but is nearly sure of (tracklets' evidence) and at those it joined inside tracklets
     the classifier was never taught (the segmented fragments' evidence)."""
+    # A tracklet's held-out evidence differs from the final classifier's only where it was taught.
     taught = np.any(identification.held_out_evidence != identification.evidence, axis=1)
     original = fragment_evidence(identification.image_log_proba, image_original, len(joined.original.start))
     scores = np.hstack([

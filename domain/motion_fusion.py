@@ -18,6 +18,7 @@ import attrs
 import numpy as np
 
 from .coexistence import Coexistence
+from .crossing_groups import CrossingGroup
 
 #: Lags (images) the autocorrelation is summed over at most; it stops earlier at the first lag
 #: whose correlation is no longer positive (the initial positive sequence estimator).
@@ -88,7 +89,7 @@ def open_way_rows(ways: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> 
             for r in np.flatnonzero(posterior.max(1) >= SURE_MOTION_WAY)]
 
 
-def joined_way_rows(groups: Sequence, tracklet: np.ndarray, taught: np.ndarray) -> list[WayRow]:
+def joined_way_rows(groups: Sequence[CrossingGroup], tracklet: np.ndarray, taught: np.ndarray) -> list[WayRow]:
     """The ways motion joined through crossings (its surest), where the classifier was not taught
     the tracklet: an entering fragment and every fragment leaving its crossing, motion's way certain.
 
