@@ -67,9 +67,11 @@ def fuse_motion_and_appearance(identification: Identification, joined: JoinedFra
         return identification
     t0 = time.perf_counter()
     tau = image_correlation_time(identification.image_log_proba, image_fragment)
-    weight = _appearance_weight(identification, joined, image_original, tau)
+    ways = _way_likelihoods(joined)
+    weight = _appearance_weight(identification, joined, image_original, tau,
+                                [(before, after, join_posterior(motion)) for before, after, motion in ways])
     looks = tau / weight  # images per look the classifier is worth on this video
-    pairs = _fused_pairs(joined, tempered_posteriors(identification.evidence, looks))
+    pairs = _fused_pairs(ways, tempered_posteriors(identification.evidence, looks))
     units, unit_of = join_fragments(joined.fragments, pairs)
     evidence = np.zeros((len(units), identification.evidence.shape[1]))
     np.add.at(evidence, unit_of, identification.evidence / looks)
@@ -100,15 +102,15 @@ def fuse_motion_and_appearance(identification: Identification, joined: JoinedFra
 
 
 def _appearance_weight(identification: Identification, joined: JoinedFragments, image_original: np.ndarray,
-                       tau: float) -> float:
+                       tau: float, ways: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> float:
     """The share of the tempered appearance evidence believed: measured at the crossings motion
     left open but is nearly sure of (tracklets' evidence) and at those it joined inside tracklets
-    the classifier was never taught (the segmented fragments' evidence)."""
+    the classifier was never taught (the segmented fragments' evidence); ``ways`` as ``motion_ways``."""
     # A tracklet's held-out evidence differs from the final classifier's only where it was taught.
     taught = np.any(identification.held_out_evidence != identification.evidence, axis=1)
     original = fragment_evidence(identification.image_log_proba, image_original, len(joined.original.start))
     scores = np.hstack([
-        way_log_scores(identification.evidence / tau, open_way_rows(motion_ways(joined))),
+        way_log_scores(identification.evidence / tau, open_way_rows(ways)),
         way_log_scores(original / tau, joined_way_rows(joined.groups, joined.tracklet, taught)),
     ])
     return appearance_weight(scores)
@@ -119,7 +121,13 @@ def motion_ways(joined: JoinedFragments) -> list[tuple[np.ndarray, np.ndarray, n
     and the motion posterior of each way through (for ``Accumulation``'s motion_ways)."""
     if joined.model is None or joined.ends is None:
         return []
-    return [(before, after, join_posterior(join_log_likelihood(joined.model, joined.ends, entering, leaving)))
+    return [(before, after, join_posterior(motion)) for before, after, motion in _way_likelihoods(joined)]
+
+
+def _way_likelihoods(joined: JoinedFragments) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Per crossing not every animal came through joined: the tracklets entering and leaving it
+    and the (k, k) motion log-likelihood of each way through."""
+    return [(before, after, join_log_likelihood(joined.model, joined.ends, entering, leaving))
             for entering, leaving, before, after in _open_ways(joined, joined.tracklet)]
 
 
@@ -162,15 +170,14 @@ def _motion_links(joined: JoinedFragments, unit_fragments: Fragments, unit_of: n
                           np.concatenate(probability), units)
 
 
-def _fused_pairs(joined: JoinedFragments, posteriors: np.ndarray) -> np.ndarray:
-    """(k, 2) tracklet pairs (before, after) of the crossings whose most likely way through, by
-    motion and appearance together, reaches ``MIN_JOIN_PROBABILITY``."""
+def _fused_pairs(ways: list[tuple[np.ndarray, np.ndarray, np.ndarray]], posteriors: np.ndarray) -> np.ndarray:
+    """(k, 2) tracklet pairs (before, after) of the crossings (``_way_likelihoods``) whose most
+    likely way through, by motion and appearance together, reaches ``MIN_JOIN_PROBABILITY``."""
     pairs = []
-    for entering, leaving, before, after in _open_ways(joined, joined.tracklet):
-        log_likelihood = (join_log_likelihood(joined.model, joined.ends, entering, leaving)
-                          + appearance_log_odds(posteriors, before, after))
-        if len(entering) > MAX_EXACT_GROUP:
+    for before, after, motion in ways:
+        if len(before) > MAX_EXACT_GROUP:
             continue
+        log_likelihood = motion + appearance_log_odds(posteriors, before, after)
         posterior = join_posterior(log_likelihood)
         rows, cols = best_way(log_likelihood)
         pairs += [(before[r], after[c]) for r, c in zip(rows, cols) if posterior[r, c] >= MIN_JOIN_PROBABILITY]

@@ -59,12 +59,17 @@ def tempered_posteriors(evidence: np.ndarray, correlation_time: float) -> np.nda
     return p / p.sum(1, keepdims=True)
 
 
+#: Same-animal odds (against chance) never go below this: a floor, not a verdict, where both
+#: posteriors are sure of different identities.
+MIN_SAME_ODDS = 1e-12
+
+
 def appearance_log_odds(posteriors: np.ndarray, before: np.ndarray, after: np.ndarray) -> np.ndarray:
     """(len(before), len(after)) log of how much likelier fragments ``before`` and ``after`` show
     one animal by their looks than two fragments drawn at random (0: appearance cannot tell)."""
     n = posteriors.shape[1]
     same = posteriors[before] @ posteriors[after].T
-    return np.log(np.maximum(n * same, 1e-12))
+    return np.log(np.maximum(n * same, MIN_SAME_ODDS))
 
 
 #: Motion posterior at which a way through a crossing it left open is one that appearance is
@@ -122,7 +127,7 @@ def way_log_scores(scores: np.ndarray, rows: Sequence[WayRow]) -> np.ndarray:
     fragment = np.concatenate([np.full(len(candidates), f) for f, candidates, _ in rows])
     candidate = np.concatenate([candidates for _, candidates, _ in rows])
     motion = np.concatenate([probability for _, _, probability in rows])
-    floor = 1e-12 / scores.shape[1]  # appearance_log_odds' floor
+    floor = MIN_SAME_ODDS / scores.shape[1]  # the odds' floor, as a probability
     for w, weight in enumerate(APPEARANCE_WEIGHTS):
         posteriors = tempered_posteriors(scores * weight, 1.0)
         same = np.maximum(np.einsum("ij,ij->i", posteriors[fragment], posteriors[candidate]), floor)
