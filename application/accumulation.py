@@ -40,6 +40,7 @@ from idtracker.domain.identity_assignment import (
     certain_unique_fragments,
     contradicted_labels,
     fragment_evidence,
+    given_exclusions,
     identity_probability,
     image_votes,
     reclaim_identities,
@@ -220,8 +221,9 @@ class Accumulation:
             int(((residual < 0) & (reclaimed >= 0)).sum()), time.perf_counter() - t0))
         held_out = held.judged_by(final, evidence)
         probability = np.zeros(len(fragments))
-        probability[individual] = identity_probability(final, held_out, individual)
         given = first.fragments[final[first.fragments] == np.arange(len(first.fragments))]
+        impossible = given_exclusions(final, individual, given, coexistence, number_of_animals)
+        probability[individual] = identity_probability(final, held_out, individual, impossible)
         probability[given] = 1.0  # the first global fragment's labels name the identities: given, not inferred
         return Identification(final, probability, log_proba, evidence, held_out, ratio)
 

@@ -18,6 +18,7 @@ from idtracker.domain.fragments import Fragments
 from idtracker.domain.identity_assignment import (
     assign_residual,
     fragment_evidence,
+    given_exclusions,
     identity_probability,
     reclaim_identities,
 )
@@ -92,7 +93,8 @@ def fuse_motion_and_appearance(identification: Identification, joined: JoinedFra
     labels = reclaim_identities(labels, evidence, individual, units.n_images, coexistence, sure)
     labels = assign_residual(labels, evidence, individual, coexistence, crossings, links)
     probability = np.zeros(len(units))
-    probability[individual] = _fused_probability(labels, held_out, individual, links)
+    impossible = given_exclusions(labels, individual, sure, coexistence, evidence.shape[1])
+    probability[individual] = _fused_probability(labels, held_out, individual, links, impossible)
     probability[sure] = 1.0  # the first global fragment's labels name the identities: given, not inferred
     final = labels[unit_of]
     events.publish(ev.MotionFused(tau, weight, len(pairs), int(units.is_individual.sum()),
@@ -131,10 +133,12 @@ def _way_likelihoods(joined: JoinedFragments) -> list[tuple[np.ndarray, np.ndarr
             for entering, leaving, before, after in _open_ways(joined, joined.tracklet)]
 
 
-def _fused_probability(labels: np.ndarray, evidence: np.ndarray, units: np.ndarray, links: MotionLinks) -> np.ndarray:
-    """Posterior of each unit's label from its tempered looks and its labelled neighbours' motion."""
+def _fused_probability(labels: np.ndarray, evidence: np.ndarray, units: np.ndarray, links: MotionLinks,
+                       impossible: np.ndarray) -> np.ndarray:
+    """Posterior of each unit's label from its tempered looks and its labelled neighbours' motion,
+    without the ``impossible`` identities ((len(units), N): those given to units it coexists with)."""
     scores = evidence[units] + np.array([links.log_odds(int(u), labels, evidence.shape[1]) for u in units])
-    return identity_probability(labels[units], scores, np.arange(len(units)))
+    return identity_probability(labels[units], scores, np.arange(len(units)), impossible)
 
 
 def _motion_links(joined: JoinedFragments, unit_fragments: Fragments, unit_of: np.ndarray, units: int) -> MotionLinks:

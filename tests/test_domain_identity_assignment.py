@@ -10,6 +10,7 @@ from idtracker.domain.identity_assignment import (
     assign_residual,
     certain_unique_fragments,
     fragment_evidence,
+    given_exclusions,
     identity_probability,
     image_votes,
     reclaim_identities,
@@ -69,6 +70,24 @@ def test_identity_probability_is_the_posterior_from_the_fragments_own_images():
     evidence = np.array([[0, -np.log(3)], [-5, 0], [0, 0.0]])
     p = identity_probability(labels, evidence, np.arange(3))
     assert np.isclose(p[0], 0.75) and p[1] > 0.99 and p[2] == 0
+
+
+def test_identities_given_to_coexisting_fragments_are_impossible_for_the_posterior():
+    # Fragment 0 is given identity 0; fragment 1 lives beside it and its images say 0, but it was
+    # left identity 1 by exclusion; fragment 2 comes later, so nothing is excluded for it.
+    start, stop = np.array([0, 5, 20]), np.array([15, 15, 30])
+    co = Coexistence.of(start, stop, np.arange(3))
+    labels = np.array([0, 1, 0])
+    evidence = np.array([[0, -9.0, -9], [0, -6, -9], [0, -6, -9]])
+    impossible = given_exclusions(labels, np.arange(3), np.array([0]), co, 3)
+    assert impossible.tolist() == [[False] * 3, [True, False, False], [False] * 3]
+    p = identity_probability(labels, evidence, np.arange(3), impossible)
+    assert p[1] > 0.95 and p[2] > 0.99  # 1 is sure once 0 is ruled out; 2 keeps its own images' say
+    assert identity_probability(labels, evidence, np.arange(3))[1] < 0.01
+    # A label that a coexisting given fragment holds is impossible: probability 0, not NaN.
+    clash = identity_probability(np.array([0, 0, 0]), evidence, np.arange(3),
+                                 given_exclusions(np.array([0, 0, 0]), np.arange(3), np.array([0]), co, 3))
+    assert clash[1] == 0 and np.isfinite(clash).all()
 
 
 def test_id_image_side_fits_the_body_on_the_diagonal():
