@@ -45,6 +45,7 @@ from idtracker.domain.identity_assignment import (
     image_votes,
     reclaim_identities,
     rejected_identities,
+    renaming_after,
 )
 
 from . import events as ev
@@ -92,6 +93,19 @@ class Identification:
     ratio_accumulated: float
 
 
+@attrs.frozen
+class WarmStart:
+    """What a contrastive step that was not final saw, for accumulation to start from.
+
+    Attributes:
+        evidence: (F, N) its evidence per fragment, in its own naming of the identities.
+        votes: (F, N) its image votes per fragment (``image_votes``).
+    """
+
+    evidence: np.ndarray
+    votes: np.ndarray
+
+
 def _newly_labelled(before: np.ndarray, after: np.ndarray) -> np.ndarray:
     """Fragments whose label went from ``before`` to a new identity in ``after``."""
     return np.flatnonzero((after >= 0) & (after != before))
@@ -134,7 +148,8 @@ class Accumulation:
     def __call__(self, images: np.ndarray, image_fragment: np.ndarray, fragments: Fragments,
                  global_fragments: list[GlobalFragment], number_of_animals: int,
                  crossings: Sequence[CrossingGroup] = (),
-                 motion_ways: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]] = ()) -> Identification:
+                 motion_ways: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]] = (),
+                 warm_start: WarmStart | None = None) -> Identification:
         """Identify every individual fragment.
 
         Args:
@@ -147,6 +162,8 @@ class Accumulation:
                 labels they force are accepted too.
             motion_ways: crossings motion could not join for sure, with its posteriors
                 (``motion_forced_identities``): the labels it passes on are accepted too.
+            warm_start: labels of a contrastive step that was not final, to start from besides
+                the first global fragment's (``WarmStart``).
         """
         rng = np.random.default_rng(self.seed)
         if STEP_IMAGES // number_of_animals < self.max_images_per_animal:
@@ -158,6 +175,9 @@ class Accumulation:
         first = first_global_fragment(accumulable, fragments)
         labels = np.full(len(fragments), -1, np.int64)
         labels[first.fragments] = np.arange(len(first.fragments))
+        if warm_start is not None:
+            labels = self._warm_started(labels, warm_start, first, coexistence, long_fragments(fragments),
+                                        fragments.n_images)
         long = long_fragments(fragments)
         order = sorted(accumulable, key=lambda g: abs(g.start - first.start))
         long_images = fragments.n_images[long].sum()
@@ -226,6 +246,21 @@ class Accumulation:
         probability[individual] = identity_probability(final, held_out, individual, impossible)
         probability[given] = 1.0  # the first global fragment's labels name the identities: given, not inferred
         return Identification(final, probability, log_proba, evidence, held_out, ratio)
+
+    def _warm_started(self, labels: np.ndarray, warm: WarmStart, first: GlobalFragment, coexistence: Coexistence,
+                      long: np.ndarray, n_images: np.ndarray) -> np.ndarray:
+        """``labels`` (the first global fragment's) with the long fragments the warm start's
+        evidence, named after the first global fragment, makes certain, consistent and unique
+        (``certain_unique_fragments``, the rule later steps accept single fragments by)."""
+        rename = renaming_after(first.fragments, warm.evidence)
+        evidence, votes = np.empty_like(warm.evidence), np.empty_like(warm.votes)
+        evidence[:, rename], votes[:, rename] = warm.evidence, warm.votes
+        accepted = certain_unique_fragments(evidence, votes, labels, long[labels[long] < 0], coexistence,
+                                            MIN_IMAGES_TO_ACCUMULATE)
+        out = labels.copy()
+        out[list(accepted)] = list(accepted.values())
+        self.events.publish(ev.AccumulationWarmStarted(len(accepted), int(n_images[list(accepted)].sum())))
+        return out
 
     def _pool(self, pooling_round: int, images: np.ndarray, image_fragment: np.ndarray, n_images: np.ndarray,
               labels: np.ndarray, first: GlobalFragment, long: np.ndarray, coexistence: Coexistence,

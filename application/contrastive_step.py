@@ -41,14 +41,18 @@ from idtracker.domain.coexistence import Coexistence
 from idtracker.domain.contrastive_pairs import contrastive_pairs
 from idtracker.domain.fragments import Fragments
 from idtracker.domain.global_fragments import (
+    MIN_IMAGES_TO_ACCUMULATE,
     GlobalFragment,
     first_global_fragment,
     is_accumulable,
     long_fragments,
+    reachable_ratio,
 )
 from idtracker.domain.identity_assignment import (
     accept_global_fragment,
+    certain_unique_fragments,
     fragment_evidence,
+    image_votes,
 )
 
 from . import events as ev
@@ -126,7 +130,8 @@ class ContrastiveStep:
         that makes the result final (training may stop once sure labels that large are stable),
         and the judgement of a result (None: any result with stable sure labels is final)."""
         t0 = time.perf_counter()
-        judge = _Judge.of(fragments, global_fragments, number_of_animals)
+        judge = _Judge.of(fragments, global_fragments, number_of_animals,
+                          singles=reachable_ratio(global_fragments, fragments) < min_ratio)
         pairs = contrastive_pairs(fragments)
         self.encoder.start(images, image_fragment, pairs.positive, pairs.negative, judge.first.fragments)
         result = self._train(len(images), image_fragment, pairs.positive, judge, min_ratio, accept)
@@ -140,7 +145,7 @@ class ContrastiveStep:
         z = self.encoder.embed(np.arange(n_images))
         centres, log_proba = self._identities(z, image_fragment, judge)
         evidence = fragment_evidence(log_proba, image_fragment, len(judge.anchor))
-        labels, ratio = judge(evidence)
+        labels, ratio = judge(log_proba, image_fragment)
         return ContrastiveResult(labels, evidence, log_proba, centres, silhouette, ratio, batches)
 
     def _identities(self, z: np.ndarray, image_fragment: np.ndarray, judge: _Judge) -> tuple[np.ndarray, np.ndarray]:
@@ -175,7 +180,7 @@ class ContrastiveStep:
                 z = self.encoder.embed(sample)
                 _, log_proba = self._identities(z, image_fragment[sample], judge)
                 score = self.clustering.silhouette(z, log_proba.argmax(1))
-                _, ratio = judge(fragment_evidence(log_proba, image_fragment[sample], len(judge.anchor)))
+                _, ratio = judge(log_proba, image_fragment[sample])
                 recent = (recent + [ratio])[-(STABLE_EVALUATIONS + 1):]
                 if min(recent) > best_ratio + MIN_RATIO_GAIN:  # growth counts once it has held
                     best_ratio, stalled = min(recent), 0
@@ -226,7 +231,12 @@ class _Judge:
     them all apart): its fragments anchor as many labels, k-means then starts without them.
 
     Global fragments are visited nearest the first one first, repeatedly, so one made consistent
-    by a later acceptance is still taken.
+    by a later acceptance is still taken. With ``singles`` (where the global fragments cannot cover
+    the share of images a final result needs), single fragments the clusters are certain of,
+    consistently and uniquely among those they coexist with (``certain_unique_fragments``, the
+    accumulation's rule), are sure too: without them the sure share could never grow, so the
+    stop rules would end training on the first global fragment's share, and the accumulation that
+    takes over would start from it alone (on the crowded tank, 391 images of 4,727).
     """
 
     first: GlobalFragment
@@ -236,9 +246,10 @@ class _Judge:
     order: list[GlobalFragment]
     members: np.ndarray
     number_of_animals: int
+    singles: bool
 
     @classmethod
-    def of(cls, fragments: Fragments, global_fragments: list[GlobalFragment], n: int) -> _Judge:
+    def of(cls, fragments: Fragments, global_fragments: list[GlobalFragment], n: int, singles: bool = False) -> _Judge:
         accumulable = [g for g in global_fragments if is_accumulable(g, fragments)]
         first = first_global_fragment(accumulable, fragments)
         anchor = np.full(len(fragments), -1, np.int64)
@@ -247,10 +258,12 @@ class _Judge:
         order = sorted(accumulable, key=lambda g: abs(g.start - first.start))
         # Coverage is judged on every long individual fragment, not only those in global fragments:
         # with a single accumulable global fragment its own anchors would otherwise count as 100 %.
-        return cls(first, anchor, fragments, coexistence, order, long_fragments(fragments), n)
+        return cls(first, anchor, fragments, coexistence, order, long_fragments(fragments), n, singles)
 
-    def __call__(self, evidence: np.ndarray) -> tuple[np.ndarray, float]:
-        """((F,) sure labels, -1 elsewhere; fraction of the long individual fragments' images they cover)."""
+    def __call__(self, log_proba: np.ndarray, image_fragment: np.ndarray) -> tuple[np.ndarray, float]:
+        """((F,) sure labels, -1 elsewhere; fraction of the long individual fragments' images they
+        cover) from the (n, N) image log-probabilities of the images of ``image_fragment``."""
+        evidence = fragment_evidence(log_proba, image_fragment, len(self.anchor))
         labels = self.anchor.copy()
         changed = True
         while changed:
@@ -259,5 +272,13 @@ class _Judge:
                 for f, identity in accept_global_fragment(gf, labels, evidence, self.coexistence, ACCEPT_MARGIN).items():
                     labels[f] = identity
                     changed = True
+        if self.singles:
+            votes = image_votes(log_proba, image_fragment, len(self.anchor))
+            while True:
+                single = certain_unique_fragments(evidence, votes, labels, self.members[labels[self.members] < 0],
+                                                  self.coexistence, MIN_IMAGES_TO_ACCUMULATE)
+                if not single:
+                    break
+                labels[list(single)] = list(single.values())
         n_images = self.fragments.n_images[self.members]
         return labels, float(n_images[labels[self.members] >= 0].sum() / n_images.sum())

@@ -246,8 +246,10 @@ class ContrastiveJudged(Event):
 
 
 @attrs.frozen
-class ContrastiveSkipped(Event):
-    """The global fragments cannot give the contrastive step's sure labels enough images to be final."""
+class FewGlobalFragments(Event):
+    """The global fragments cannot give the contrastive step's sure labels enough images to be
+    final: single fragments the clusters are sure of count too, and if the result is still not
+    final, accumulation starts from its labels."""
 
     reachable_ratio: float
     contrastive_min_accumulation: float
@@ -255,6 +257,15 @@ class ContrastiveSkipped(Event):
     @property
     def level(self) -> str:
         return "warning"
+
+
+@attrs.frozen
+class AccumulationWarmStarted(Event):
+    """Accumulation starts from the fragments a contrastive step's clusters make certain besides
+    the first global fragment's: ``fragments`` labelled, with ``images``."""
+
+    fragments: int
+    images: int
 
 
 @attrs.frozen

@@ -284,6 +284,20 @@ def identity_probability(labels: np.ndarray, evidence: np.ndarray, fragments: np
     return out
 
 
+def renaming_after(anchors: np.ndarray, evidence: np.ndarray) -> np.ndarray:
+    """(N,) the label each identity of another identification takes when anchor fragment i is
+    label i (the naming of an identification whose first global fragment is ``anchors``):
+    identities are matched one to one by the anchors' evidence (F, N) in that identification
+    (Hungarian); identities no anchor takes (a partial first global fragment) get the remaining
+    labels in order."""
+    n = evidence.shape[1]
+    rows, cols = linear_sum_assignment(-evidence[anchors])
+    rename = np.full(n, -1, np.int64)
+    rename[cols] = rows
+    rename[rename < 0] = np.setdiff1d(np.arange(n), rows)
+    return rename
+
+
 def given_exclusions(labels: np.ndarray, fragments: np.ndarray, given: np.ndarray, coexistence: Coexistence,
                      number_of_identities: int) -> np.ndarray:
     """(len(fragments), N) bool: the identities of the ``given`` fragments (labels known, not

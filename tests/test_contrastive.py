@@ -14,6 +14,7 @@ from idtracker.adapters.events.memory_sink import InMemoryEventSink
 from idtracker.adapters.identification.sklearn_clustering import SklearnClustering
 from idtracker.adapters.identification.torch_contrastive import TorchContrastiveEncoder
 from idtracker.application import events as ev
+from idtracker.application.accumulation import Accumulation, WarmStart
 from idtracker.application.contrastive_step import RATIO_PATIENCE, ContrastiveStep, Judgement
 from idtracker.application.errors import UserError
 from idtracker.application.identification_stage import IdentificationStage
@@ -260,15 +261,50 @@ def test_disable_contrastive_goes_straight_to_accumulation(scene, tmp_path):
     assert result.method == "accumulation" and result.silhouette_score is None
 
 
-def test_contrastive_is_skipped_when_global_fragments_cannot_cover_enough(scene, tmp_path):
+def test_with_too_few_global_fragments_single_fragments_sure_in_the_clusters_count(scene, tmp_path):
     sink, calls = InMemoryEventSink(), []
     stage = _stage(scene, sink, calls)
     first_only = scene.global_fragments[:1]  # one third of the images: below contrastive_min_accumulation
     result = stage(Settings(number_of_animals=ANIMALS), SimpleNamespace(blobs=SimpleNamespace(centroid=scene.centroid),
                    links=scene.links), scene.fragments, first_only, 40.0, 1, tmp_path, images=scene.images)
-    skipped = sink.of_type(ev.ContrastiveSkipped)
-    assert calls == [] and len(skipped) == 1 and skipped[0].reachable_ratio == pytest.approx(1 / 3)
-    assert result.method == "accumulation"
+    few = sink.of_type(ev.FewGlobalFragments)
+    assert len(calls) == 1 and len(few) == 1 and few[0].reachable_ratio == pytest.approx(1 / 3)
+    # The global fragment alone covers a third; the fragments of the other windows, each certain
+    # and unique among those it coexists with, are sure too.
+    assert sink.of_type(ev.ContrastiveStepFinished)[-1].ratio_accumulated_images > 0.9
+    mapping = {a: set(result.identities[scene.animal == a]) for a in range(ANIMALS)}
+    assert all(len(ids) == 1 for ids in mapping.values()) and len(set.union(*mapping.values())) == ANIMALS
+
+
+class _RecordingTruthClassifier(_TruthClassifier):
+    """Remembers the labels of every training set."""
+
+    def __init__(self, images: np.ndarray, animal: np.ndarray):
+        super().__init__(images, animal)
+        self.trained: list[tuple[np.ndarray, np.ndarray]] = []
+
+    def fit(self, images, labels) -> dict:
+        self.trained.append((images, np.asarray(labels)))
+        return {}
+
+
+def test_accumulation_starts_from_warm_labels_named_after_its_first_global_fragment(scene):
+    sink = InMemoryEventSink()
+    classifier = _RecordingTruthClassifier(scene.images, scene.animal)
+    fragments, first = scene.fragments, scene.global_fragments[0]
+    fragment_animal = np.zeros(len(fragments), np.int64)
+    fragment_animal[fragments.of_blob] = scene.animal
+    other_naming = np.array([2, 0, 1])[fragment_animal]  # the contrastive step's names, not accumulation's
+    votes = np.eye(ANIMALS)[other_naming] * fragments.n_images[:, None]
+    warm = WarmStart(votes * np.log(0.98 / 0.01) - fragments.n_images[:, None] * np.log(1 / 0.01), votes)
+    Accumulation(classifier, sink)(scene.images, fragments.of_blob, fragments, scene.global_fragments[:1], ANIMALS,
+                                   warm_start=warm)
+    started = sink.of_type(ev.AccumulationWarmStarted)
+    assert [(e.fragments, e.images) for e in started] == [(6, 120)]
+    images, labels = classifier.trained[0]  # the first training set: every image, named as the first global fragment
+    name = {int(fragment_animal[f]): i for i, f in enumerate(first.fragments)}
+    animal = np.array([classifier.animal_of[image.tobytes()] for image in images])
+    assert len(images) == len(scene.images) and all(labels == [name[a] for a in animal])
 
 
 def test_sure_contrastive_result_is_final_and_saved(scene, tmp_path):

@@ -15,6 +15,7 @@ from idtracker.domain.identity_assignment import (
     image_votes,
     reclaim_identities,
     rejected_identities,
+    renaming_after,
 )
 
 
@@ -174,3 +175,11 @@ def test_an_unassigned_fragment_reclaims_its_identity_from_a_weaker_coexisting_h
     assert reclaim_identities(labels, evidence, np.arange(3), n_images, co, protected=np.array([1])).tolist() == [-1, 0, 0]
     evidence[0] = [-10.0, -12.0]  # a claim of 2 does not beat the holder's 4
     assert reclaim_identities(labels, evidence, np.arange(3), n_images, co, np.array([], int)).tolist() == [-1, 0, 0]
+
+
+def test_identities_of_another_identification_are_renamed_after_the_anchors():
+    # Anchors 5 and 3 (a partial first global fragment: 2 of 3 identities) are that
+    # identification's 1 and 2; its identity 0 takes the label no anchor has.
+    labels = np.array([1, 0, -1, 2, 0, 1])
+    evidence = np.eye(3)[np.maximum(labels, 0)] * 10.0
+    assert renaming_after(np.array([5, 3]), evidence).tolist() == [2, 0, 1]
