@@ -306,14 +306,12 @@ def given_exclusions(labels: np.ndarray, fragments: np.ndarray, given: np.ndarra
     on the bench the labels left to such fragments by exclusion were right while their images,
     alone, gave them a posterior near 0 (8_blur_uneven: 6 % of the images, an estimate 5.6 points
     low). A given fragment excludes nothing for itself."""
-    is_given = np.zeros(len(labels), bool)
-    is_given[given[labels[given] >= 0]] = True
+    given_labels = np.full(len(labels), -1, np.int64)
+    given_labels[given] = labels[given]
     out = np.zeros((len(fragments), number_of_identities), bool)
     for row, f in enumerate(fragments):
-        if is_given[f]:
-            continue
-        neighbours = coexistence.neighbours(int(f))
-        out[row, labels[neighbours[is_given[neighbours]]]] = True
+        if given_labels[f] < 0:
+            out[row, excluded_identities(int(f), given_labels, coexistence)] = True
     return out
 
 
