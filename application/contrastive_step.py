@@ -36,7 +36,7 @@ from collections.abc import Callable
 
 import attrs
 import numpy as np
-from idtracker.domain.cluster_identities import cluster_log_proba, match_clusters
+from idtracker.domain.cluster_identities import centre_log_proba, match_clusters
 from idtracker.domain.coexistence import Coexistence
 from idtracker.domain.contrastive_pairs import contrastive_pairs
 from idtracker.domain.fragments import Fragments
@@ -135,6 +135,7 @@ class ContrastiveStep:
         pairs = contrastive_pairs(fragments)
         self.encoder.start(images, image_fragment, pairs.positive, pairs.negative, judge.first.fragments)
         result = self._train(len(images), image_fragment, pairs.positive, judge, min_ratio, accept)
+        self.encoder.finish()
         self.events.publish(ev.ContrastiveStepFinished(result.batches, result.silhouette_score,
                                                        result.ratio_accumulated, time.perf_counter() - t0))
         return result
@@ -156,7 +157,7 @@ class ContrastiveStep:
         known = judge.anchor[image_fragment] >= 0
         by_label = np.empty_like(centres)
         by_label[match_clusters(cluster[known], judge.anchor[image_fragment][known], n)] = centres
-        return by_label, cluster_log_proba(np.linalg.norm(z[:, None, :] - by_label[None], axis=2))
+        return by_label, centre_log_proba(z, by_label)
 
     def _train(self, n_images: int, image_fragment: np.ndarray, positive: np.ndarray, judge: _Judge,
                min_ratio: float, accept: Callable[[ContrastiveResult], Judgement] | None) -> ContrastiveResult:

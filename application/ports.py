@@ -167,6 +167,11 @@ class ContrastiveEncoder(Protocol):
 
     def snapshot(self) -> object: ...
 
+    def finish(self) -> None:
+        """Let go of the training data (with 100 animals a third of a GB of images as the network
+        reads them); the weights stay, to be saved."""
+        ...
+
     def warm_start(self, model: TransferModel) -> bool:
         """Start from ``model``'s weights when it is a contrastive encoder like this one; else False."""
         ...

@@ -19,7 +19,7 @@ from idtracker.application.contrastive_step import RATIO_PATIENCE, ContrastiveSt
 from idtracker.application.errors import UserError
 from idtracker.application.identification_stage import IdentificationStage
 from idtracker.application.settings import Settings
-from idtracker.domain.cluster_identities import cluster_log_proba, match_clusters
+from idtracker.domain.cluster_identities import centre_log_proba, cluster_log_proba, match_clusters
 from idtracker.domain.contrastive_pairs import contrastive_pairs
 from idtracker.domain.fragments import build_fragments
 from idtracker.domain.global_fragments import build_global_fragments
@@ -73,9 +73,17 @@ def test_clusters_become_labels_of_the_first_global_fragment():
     assert p[0, 0] / p[0, 1] == pytest.approx((5.01 / 0.51) ** 7)
 
 
-def test_encoder_separates_animals_and_fragments_get_their_animal(scene):
+def test_log_probabilities_from_centres_are_those_of_the_distances():
+    rng = np.random.default_rng(0)
+    z, centres = rng.normal(size=(50, 8)), rng.normal(size=(4, 8))
+    distances = np.linalg.norm(z[:, None, :] - centres[None], axis=2)
+    np.testing.assert_allclose(centre_log_proba(z, centres), cluster_log_proba(distances), rtol=1e-9, atol=1e-9)
+
+
+def test_encoder_separates_animals_and_fragments_get_their_animal(scene, tmp_path):
     sink = InMemoryEventSink()
-    step = ContrastiveStep(TorchContrastiveEncoder(16, "cpu"), SklearnClustering(), sink)
+    encoder = TorchContrastiveEncoder(16, "cpu")
+    step = ContrastiveStep(encoder, SklearnClustering(), sink)
     result = step(scene.images, scene.fragments.of_blob, scene.fragments, scene.global_fragments, ANIMALS)
     fragment_animal = np.zeros(len(scene.fragments), np.int64)
     fragment_animal[scene.fragments.of_blob] = scene.animal
@@ -85,6 +93,8 @@ def test_encoder_separates_animals_and_fragments_get_their_animal(scene):
     assert len(np.unique(result.labels)) == ANIMALS
     assert result.silhouette_score > 0.5
     assert sink.of_type(ev.ContrastiveStepFinished)[0].batches == result.batches
+    assert encoder.images is None  # the training images are let go of; the weights can still be saved
+    assert encoder.save(tmp_path, result.centres, {}).exists()
 
 
 class _FixedEncoder:
@@ -100,6 +110,9 @@ class _FixedEncoder:
 
     def train(self, batches: int) -> float:
         return 1.0
+
+    def finish(self) -> None:
+        pass
 
     def embed(self, index: np.ndarray) -> np.ndarray:
         return np.eye(8)[self.animal[index]] * 10.0 + np.sin(index)[:, None]

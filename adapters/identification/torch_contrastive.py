@@ -201,6 +201,10 @@ class TorchContrastiveEncoder:
         out = [self._forward(self._batch(index[k:k + EMBED_BATCH])).cpu() for k in range(0, len(index), EMBED_BATCH)]
         return torch.cat(out).double().numpy() if out else np.zeros((0, EMBEDDING_DIM))
 
+    def finish(self) -> None:
+        """Drop the images and pairs ``start`` set; ``save`` and ``save_checkpoint`` still work."""
+        self.images = self.members = self.offsets = None
+
     def snapshot(self) -> dict:
         """A copy of the weights, to come back to the best ones."""
         return {k: v.detach().clone() for k, v in self.model.state_dict().items()}

@@ -18,7 +18,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from idtracker.application.errors import ModelUnusable
-from idtracker.domain.cluster_identities import cluster_log_proba
+from idtracker.domain.cluster_identities import centre_log_proba
 
 from .torch_classifier import IdNet
 from .torch_contrastive import EMBEDDING_DIM, EmbeddingNet, contrastive_input
@@ -70,8 +70,7 @@ class TorchTransferModel:
             x = x.unsqueeze(1).float().div_(255.0)
             if self.kind == CONTRASTIVE:
                 z = self.model(contrastive_input(x)).double().cpu().numpy()
-                distances = np.linalg.norm(z[:, None, :] - self.centres[None], axis=2)
-                out.append(cluster_log_proba(distances))
+                out.append(centre_log_proba(z, self.centres))
             else:
                 out.append(F.log_softmax(self.model(x), 1).double().cpu().numpy())
         scores = np.concatenate(out) if out else np.zeros((0, self.n_classes))
