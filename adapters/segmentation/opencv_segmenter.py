@@ -72,7 +72,7 @@ class FrameSegmenter:
             mask = np.zeros((h, w), np.uint8)
             cv2.drawContours(mask, [c], -1, 1, thickness=cv2.FILLED, offset=(-x, -y))
             masks.append(mask.view(bool))
-            crops.append(gray[y:y + h, x:x + w])
+            crops.append(gray[y:y + h, x:x + w].copy())  # a view would keep the whole frame alive
         return FrameBlobs(centroids, np.array([a for _, a in kept], np.float64), boxes,
                           [c.reshape(-1, 2) for c, _ in kept], masks, crops)
 
