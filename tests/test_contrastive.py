@@ -10,8 +10,9 @@ from types import SimpleNamespace
 import cv2
 import numpy as np
 import pytest
+from sklearn.metrics import silhouette_score
 from idtracker.adapters.events.memory_sink import InMemoryEventSink
-from idtracker.adapters.identification.sklearn_clustering import SklearnClustering
+from idtracker.adapters.identification.sklearn_clustering import SILHOUETTE_POINTS, SklearnClustering
 from idtracker.adapters.identification.torch_contrastive import TorchContrastiveEncoder
 from idtracker.application import events as ev
 from idtracker.application.accumulation import Accumulation, WarmStart
@@ -78,6 +79,15 @@ def test_log_probabilities_from_centres_are_those_of_the_distances():
     z, centres = rng.normal(size=(50, 8)), rng.normal(size=(4, 8))
     distances = np.linalg.norm(z[:, None, :] - centres[None], axis=2)
     np.testing.assert_allclose(centre_log_proba(z, centres), cluster_log_proba(distances), rtol=1e-9, atol=1e-9)
+
+
+def test_the_silhouette_of_many_images_is_that_of_a_fixed_subset_and_close_to_all_of_them():
+    rng = np.random.default_rng(1)
+    labels = rng.integers(40, size=SILHOUETTE_POINTS + 2000)
+    x = rng.normal(size=(len(labels), 8)) + 4.0 * rng.normal(size=(40, 8))[labels]
+    clustering = SklearnClustering()
+    assert clustering.silhouette(x, labels) == clustering.silhouette(x, labels)  # same subset each evaluation
+    assert clustering.silhouette(x, labels) == pytest.approx(silhouette_score(x, labels), abs=0.01)
 
 
 def test_encoder_separates_animals_and_fragments_get_their_animal(scene, tmp_path):
