@@ -99,10 +99,12 @@ class FragmentsJoinedByMotion(Event):
 class MotionFused(Event):
     """Tracklets joined after identification where motion and appearance together are sure;
     ``correlation_time`` is the number of consecutive images that make one independent look,
-    ``appearance_weight`` the share of those looks' evidence believed (``appearance_weight``)."""
+    ``appearance_weight`` the share of those looks' evidence believed (``appearance_weight``),
+    ``crossings_revised`` the crossings whose joins by motion appearance overturned."""
 
     correlation_time: float
     appearance_weight: float
+    crossings_revised: int
     joins: int
     tracklets: int
     labels_changed: int

@@ -153,9 +153,9 @@ class IdentificationStage:
             def save_model(extra: dict) -> None:
                 encoder.save(session_folder / "accumulation", contrastive.centres, {**params, **extra})
             if joined is not None:  # the clusters were named after the first global fragment's fragments
-                named = _first_fragments(global_fragments, fragments)
+                named = _first_global_fragment(global_fragments, fragments).fragments
                 result = _on_tracklets(result, joined, named)
-                protected = np.unique(joined.tracklet[named])
+                protected = named
         else:
             if contrastive is not None and recalled is None:
                 encoder.save_checkpoint(session_folder / "accumulation")
@@ -174,10 +174,11 @@ class IdentificationStage:
                                   motion_ways=() if joined is None else motion_ways(joined), warm_start=warm)
             def save_model(extra: dict) -> None:
                 classifier.save(session_folder / "accumulation", {**params, **extra})
-            protected = _first_fragments(unit_gfs, units)  # accumulation's given labels
+            if joined is not None:  # accumulation's given labels
+                protected = _fragments_at(_first_global_fragment(unit_gfs, units), joined)
         if joined is not None:
-            result = fuse_motion_and_appearance(result, joined, units.of_blob[blobs], fragments.of_blob[blobs], protected,
-                                                self.events)
+            result, joined = fuse_motion_and_appearance(result, joined, fragments.of_blob[blobs], protected, self.events)
+            units = joined.fragments
 
         t0 = time.perf_counter()
         limit = speed_limit(fragments, segmented.blobs.centroid)
@@ -307,10 +308,18 @@ def _unit_probability(labels: np.ndarray, result: Identification) -> np.ndarray:
     return probability
 
 
-def _first_fragments(global_fragments: list[GlobalFragment], fragments: Fragments) -> np.ndarray:
-    """The fragments whose labels identification was given, not inferred: the first global fragment's."""
+def _first_global_fragment(global_fragments: list[GlobalFragment], fragments: Fragments) -> GlobalFragment:
+    """The global fragment whose labels identification was given, not inferred."""
     accumulable = [g for g in global_fragments if is_accumulable(g, fragments)]
-    return (first_global_fragment(accumulable, fragments) if accumulable else global_fragments[0]).fragments
+    return first_global_fragment(accumulable, fragments) if accumulable else global_fragments[0]
+
+
+def _fragments_at(global_fragment: GlobalFragment, joined: JoinedFragments) -> np.ndarray:
+    """The fragments (as segmented) that a global fragment of tracklets is made of on its first frame."""
+    members = np.flatnonzero(np.isin(joined.tracklet, global_fragment.fragments))
+    original = joined.original
+    alive = (original.start[members] <= global_fragment.start) & (original.stop[members] > global_fragment.start)
+    return members[alive]
 
 
 def _advice(image_size: int) -> str:

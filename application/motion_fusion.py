@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 
+import attrs
 import numpy as np
 from idtracker.domain.coexistence import Coexistence
 from idtracker.domain.fragments import Fragments
@@ -30,6 +31,7 @@ from idtracker.domain.motion_fusion import (
     image_correlation_time,
     joined_way_rows,
     open_way_rows,
+    revised_joins,
     tempered_posteriors,
     way_log_scores,
 )
@@ -47,9 +49,10 @@ from .ports import EventSink
 KEEP_LABEL_POSTERIOR = 0.99
 
 
-def fuse_motion_and_appearance(identification: Identification, joined: JoinedFragments, image_fragment: np.ndarray,
-                               image_original: np.ndarray, protected: np.ndarray, events: EventSink) -> Identification:
-    """The identification redone on the tracklets joined by motion and appearance together.
+def fuse_motion_and_appearance(identification: Identification, joined: JoinedFragments, image_original: np.ndarray,
+                               protected: np.ndarray, events: EventSink) -> tuple[Identification, JoinedFragments]:
+    """The identification redone on the tracklets joined by motion and appearance together, and
+    the tracklets it is on (motion's, with the joins appearance overturns replaced: ``revised_joins``).
 
     Appearance is believed as far as it predicts the ways motion is sure of on this video
     (``appearance_weight``). Labels the images make sure of, so counted, are kept; the others are
@@ -59,19 +62,22 @@ def fuse_motion_and_appearance(identification: Identification, joined: JoinedFra
     Args:
         identification: labels and evidence per tracklet.
         joined: the tracklets, their crossings and the motion model.
-        image_fragment: (n_images,) tracklet of each image, in frame order within a tracklet.
-        image_original: (n_images,) fragment (as segmented) of each image.
-        protected: tracklets whose labels are given (the first global fragment's).
+        image_original: (n_images,) fragment (as segmented) of each image, in frame order within a fragment.
+        protected: fragments (as segmented) whose labels are given (the first global fragment's).
         events: where the ``MotionFused`` event goes.
     """
     if joined.model is None or joined.ends is None:
-        return identification
+        return identification, joined
     t0 = time.perf_counter()
-    tau = image_correlation_time(identification.image_log_proba, image_fragment)
+    tau = image_correlation_time(identification.image_log_proba, joined.tracklet[image_original])
     ways = _way_likelihoods(joined)
     weight = _appearance_weight(identification, joined, image_original, tau,
                                 [(before, after, join_posterior(motion)) for before, after, motion in ways])
     looks = tau / weight  # images per look the classifier is worth on this video
+    joined, identification, revised = revise_joins(identification, joined, image_original, protected, looks)
+    if revised:
+        ways = _way_likelihoods(joined)
+    protected = np.unique(joined.tracklet[protected])
     pairs = _fused_pairs(ways, tempered_posteriors(identification.evidence, looks))
     units, unit_of = join_fragments(joined.fragments, pairs)
     evidence = np.zeros((len(units), identification.evidence.shape[1]))
@@ -97,10 +103,52 @@ def fuse_motion_and_appearance(identification: Identification, joined: JoinedFra
     probability[individual] = _fused_probability(labels, held_out, individual, links, impossible)
     probability[sure] = 1.0  # the first global fragment's labels name the identities: given, not inferred
     final = labels[unit_of]
-    events.publish(ev.MotionFused(tau, weight, len(pairs), int(units.is_individual.sum()),
+    events.publish(ev.MotionFused(tau, weight, revised, len(pairs), int(units.is_individual.sum()),
                                   int((final != identification.labels).sum()), time.perf_counter() - t0))
     return Identification(final, probability[unit_of], identification.image_log_proba, identification.evidence,
-                          identification.held_out_evidence, identification.ratio_accumulated)
+                          identification.held_out_evidence, identification.ratio_accumulated), joined
+
+
+def revise_joins(identification: Identification, joined: JoinedFragments, image_original: np.ndarray,
+             protected: np.ndarray, looks: float) -> tuple[JoinedFragments, Identification, int]:
+    """The tracklets with the joins appearance overturns replaced (``revised_joins``, judged on
+    the segmented fragments' own evidence), the identification carried to them, and how many
+    crossings were revised."""
+    original = joined.original
+    evidence = fragment_evidence(identification.image_log_proba, image_original, len(original.start))
+    joins, revised = revised_joins(joined.groups, joined.model, joined.ends, joined.tracklet, original.start,
+                                   evidence, looks, MIN_JOIN_PROBABILITY)
+    if not revised:
+        return joined, identification, 0
+    tracklets, tracklet = join_fragments(original, joins)
+    carried = _carried(identification, joined.tracklet, tracklet, evidence, protected)
+    return attrs.evolve(joined, fragments=tracklets, crossings=tracklet_groups(joined.groups, tracklet),
+                        tracklet=tracklet), carried, revised
+
+
+def _carried(identification: Identification, old: np.ndarray, new: np.ndarray, evidence: np.ndarray,
+             protected: np.ndarray) -> Identification:
+    """The identification of tracklets ``old`` (each fragment's) carried to tracklets ``new``: a
+    tracklet made of the same fragments keeps all of it; one made anew has its fragments' summed
+    ``evidence`` (held out too: none of it was taught as one) and no label, unless it holds a
+    ``protected`` fragment, whose label is given."""
+    units = int(new.max()) + 1
+    pairs = np.unique(np.stack([old, new], 1), axis=0)
+    from_old = np.bincount(pairs[:, 0], minlength=int(old.max()) + 1)
+    to_new = np.bincount(pairs[:, 1], minlength=units)
+    same = pairs[(from_old[pairs[:, 0]] == 1) & (to_new[pairs[:, 1]] == 1)]
+    source = np.full(units, -1, np.int64)
+    source[same[:, 1]] = same[:, 0]
+    kept = source >= 0
+    summed = np.zeros((units, evidence.shape[1]))
+    np.add.at(summed, new, evidence)
+    labels = np.where(kept, identification.labels[np.maximum(source, 0)], -1).astype(np.int64)
+    labels[new[protected]] = identification.labels[old[protected]]
+    def carry(per_tracklet: np.ndarray) -> np.ndarray:
+        return np.where(kept[:, None], per_tracklet[np.maximum(source, 0)], summed)
+    probability = np.where(kept, identification.fragment_probability[np.maximum(source, 0)], 0.0)
+    return Identification(labels, probability, identification.image_log_proba, carry(identification.evidence),
+                          carry(identification.held_out_evidence), identification.ratio_accumulated)
 
 
 def _appearance_weight(identification: Identification, joined: JoinedFragments, image_original: np.ndarray,

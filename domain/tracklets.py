@@ -147,3 +147,16 @@ def tracklet_groups(groups: Sequence[CrossingGroup], tracklet: np.ndarray) -> li
         if not np.array_equal(entering, leaving):
             out.append(CrossingGroup(entering, leaving))
     return out
+
+
+def chain_joins(tracklet: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """(k, 2) (earlier, later) consecutive fragments of every tracklet: the joins that made them.
+
+    Args:
+        tracklet: (F,) tracklet of each fragment.
+        start: (F,) first frame of each fragment (members of a tracklet follow one another).
+    """
+    order = np.lexsort((start, tracklet))
+    same = tracklet[order[1:]] == tracklet[order[:-1]]
+    return np.stack([order[:-1][same], order[1:][same]], 1).astype(np.int64)
+

@@ -132,3 +132,46 @@ def test_an_animal_lost_for_a_few_frames_is_joined_across_the_gap():
     joins, _ = gap_joins(fragments, model, ends, 10, 0.99)
     joined, _ = join_fragments(fragments, joins)
     assert joined.is_individual.sum() == 2  # one tracklet per animal
+
+
+def test_the_joins_that_made_the_tracklets_are_their_consecutive_fragments():
+    """Tracklet 0 is fragments 0, 4, 2 (in frame order, listed out of it), tracklet 1 is 3 then 1."""
+    from idtracker.domain.tracklets import chain_joins
+
+    tracklet, start = np.array([0, 1, 0, 1, 0]), np.array([0, 9, 20, 5, 10])
+    assert sorted(map(tuple, chain_joins(tracklet, start).tolist())) == [(0, 4), (3, 1), (4, 2)]
+
+
+def _bounced_scene():
+    """Two animals meet and bounce off each other: each leaves along the other's straight path, so
+    motion joins them the wrong way round for sure. Returns the scene's parts, the sure joins' tracklets,
+    each fragment's true animal (-1 for the crossing) and the scene's blobs (frame, centroid, area)."""
+    scene = _crossing_scene(np.random.default_rng(6))
+    frame, centroid, area, links, path = scene
+    fragments = _fragments(scene)
+    model = learn_motion(fragments, centroid, area)
+    groups = crossing_groups(fragments, links)
+    ends = fragment_ends(fragments, centroid, area)
+    joins, _ = sure_joins(groups, model, ends, 0.99)
+    _, tracklet = join_fragments(fragments, joins)
+    first = np.array([fragments.blobs(f)[0] for f in range(len(fragments))])
+    animal = np.where(path[first] < 0, -1, np.where(frame[first] > MEET, 1 - path[first], path[first]))
+    return fragments, model, groups, ends, tracklet, animal, (frame, centroid, area)
+
+
+def test_appearance_overturns_a_join_motion_made_the_wrong_way():
+    from idtracker.domain.motion_fusion import revised_joins
+    from idtracker.domain.tracklets import chain_joins
+
+    fragments, model, groups, ends, tracklet, animal, _ = _bounced_scene()
+    made = chain_joins(tracklet, fragments.start)
+    assert len(made) == 2 and all(animal[a] != animal[b] for a, b in made)  # motion's sure joins are wrong
+    # 57 images a side, each 3 nats surer of its own animal than of the other
+    evidence = np.where(animal[:, None] == np.arange(2)[None], 0.0, -3.0) * fragments.n_images[:, None]
+    evidence[animal < 0] = 0.0
+    revised, count = revised_joins(groups, model, ends, tracklet, fragments.start, evidence, 1.0, 0.99)
+    assert count == 1
+    assert len(revised) == 2 and all(animal[a] == animal[b] for a, b in revised.tolist())
+    # worth one look in ten thousand images, the same looks say too little to overturn motion
+    kept, count = revised_joins(groups, model, ends, tracklet, fragments.start, evidence, 1e4, 0.99)
+    assert count == 0 and sorted(map(tuple, kept.tolist())) == sorted(map(tuple, made.tolist()))
