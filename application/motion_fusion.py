@@ -1,5 +1,7 @@
 """After identification: joining the tracklets that motion and appearance together are sure of.
 
+First the crossings motion joined for sure on its own are weighed again with the looks of the
+fragments through them, and rejoined where the looks overturn motion (``revised_joins``).
 Where a crossing's ways through were too doubtful for motion alone, the trained classifier's
 looks (counted in independent looks, ``domain.motion_fusion``) are added to motion's evidence.
 Tracklets joined that way are decided together: their evidence summed, the label they agree on
@@ -110,7 +112,7 @@ def fuse_motion_and_appearance(identification: Identification, joined: JoinedFra
 
 
 def revise_joins(identification: Identification, joined: JoinedFragments, image_original: np.ndarray,
-             protected: np.ndarray, looks: float) -> tuple[JoinedFragments, Identification, int]:
+                 protected: np.ndarray, looks: float) -> tuple[JoinedFragments, Identification, int]:
     """The tracklets with the joins appearance overturns replaced (``revised_joins``, judged on
     the segmented fragments' own evidence), the identification carried to them, and how many
     crossings were revised."""
