@@ -182,12 +182,8 @@ class IdentificationStage:
 
         t0 = time.perf_counter()
         limit = speed_limit(fragments, segmented.blobs.centroid)
-        if joined is None:
-            coexistence = Coexistence.of(units.start, units.stop, np.flatnonzero(units.is_individual))
-        else:  # tracklets are not alive between their parts
-            original = joined.original
-            coexistence = Coexistence.of_parts(original.start, original.stop, np.flatnonzero(original.is_individual),
-                                               joined.tracklet, len(units.start))
+        coexistence = (Coexistence.of(units.start, units.stop, np.flatnonzero(units.is_individual)) if joined is None
+                       else joined.coexistence())
         corrected, changed = correct_impossible_jumps(result.labels, result.fragment_probability, result.evidence,
                                                       units, segmented.blobs.centroid, coexistence, limit)
         self.events.publish(ev.ImpossibleJumpsCorrected(changed, limit, time.perf_counter() - t0))

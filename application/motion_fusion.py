@@ -93,9 +93,7 @@ def fuse_motion_and_appearance(identification: Identification, joined: JoinedFra
     doubtful[sure] = False
     labels[doubtful] = -1
     individual = np.flatnonzero(units.is_individual)
-    original = joined.original
-    coexistence = Coexistence.of_parts(original.start, original.stop, np.flatnonzero(original.is_individual),
-                                       unit_of[joined.tracklet], len(units))
+    coexistence = joined.coexistence(unit_of, len(units))
     labels = _without_clashes(labels, coexistence, sure)
     crossings = tracklet_groups(joined.groups, unit_of[joined.tracklet])
     links = _motion_links(joined, units, unit_of, len(units))

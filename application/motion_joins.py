@@ -11,6 +11,7 @@ import time
 import attrs
 import numpy as np
 from idtracker.domain.blobs import BlobTable
+from idtracker.domain.coexistence import Coexistence
 from idtracker.domain.crossing_groups import CrossingGroup, crossing_groups
 from idtracker.domain.fragments import Fragments
 from idtracker.domain.motion import FragmentEnds, MotionModel, calibrated, fragment_ends, learn_motion
@@ -52,6 +53,15 @@ class JoinedFragments:
     ends: FragmentEnds | None = None
     blobs: BlobTable | None = None
     max_gap: int = 2
+
+    def coexistence(self, unit: np.ndarray | None = None, units: int | None = None) -> Coexistence:
+        """Which tracklets (or units of them: ``unit`` of each tracklet, ``units`` in all) are
+        alive at once, by the frames of their fragments: a tracklet is not alive in the gaps it was
+        joined across (``Coexistence.of_parts``)."""
+        owner = self.tracklet if unit is None else unit[self.tracklet]
+        count = len(self.fragments.start) if units is None else units
+        return Coexistence.of_parts(self.original.start, self.original.stop,
+                                    np.flatnonzero(self.original.is_individual), owner, count)
 
 
 def join_by_motion(fragments: Fragments, segmented: SegmentedVideo, events: EventSink,
