@@ -156,13 +156,16 @@ def _carried(identification: Identification, old: np.ndarray, new: np.ndarray, e
 def _appearance_weight(identification: Identification, joined: JoinedFragments, image_original: np.ndarray,
                        tau: float, ways: list[tuple[np.ndarray, np.ndarray, np.ndarray]]) -> float:
     """The share of the tempered appearance evidence believed: measured at the crossings motion
-    left open but is nearly sure of (tracklets' evidence) and at those it joined inside tracklets
-    the classifier was never taught (the segmented fragments' evidence); ``ways`` as ``motion_ways``."""
+    left open but is nearly sure of (the tracklets' held-out evidence: what the classifier said
+    before it was taught their labels, some of which motion itself forced through these crossings)
+    and at those it joined inside tracklets the classifier was never taught (the segmented
+    fragments' evidence); ``ways`` as ``motion_ways``. Fusion replayed on 11 bench cases with the
+    held-out evidence: 20_crowded_s1 0.825 -> 0.843 (weight 0.25 -> 0.35), the 10 others unchanged."""
     # A tracklet's held-out evidence differs from the final classifier's only where it was taught.
     taught = np.any(identification.held_out_evidence != identification.evidence, axis=1)
     original = fragment_evidence(identification.image_log_proba, image_original, len(joined.original.start))
     scores = np.hstack([
-        way_log_scores(identification.evidence / tau, open_way_rows(ways)),
+        way_log_scores(identification.held_out_evidence / tau, open_way_rows(ways)),
         way_log_scores(original / tau, joined_way_rows(joined.groups, joined.tracklet, taught)),
     ])
     return appearance_weight(scores)

@@ -1,10 +1,13 @@
-"""After identification: a crossing motion joined the wrong way round is revised by the looks."""
+"""After identification: a crossing motion joined the wrong way round is revised by the looks, and
+the looks are believed as far as they predict motion's sure ways without having been taught them."""
 
 from __future__ import annotations
 
 import numpy as np
 from idtracker.application.accumulation import Identification
-from idtracker.application.motion_fusion import revise_joins
+from idtracker.adapters.events.memory_sink import InMemoryEventSink
+from idtracker.application import events as ev
+from idtracker.application.motion_fusion import fuse_motion_and_appearance, revise_joins
 from idtracker.application.motion_joins import JoinedFragments
 from idtracker.domain.blobs import BlobTable
 from idtracker.domain.crossing_groups import crossing_groups
@@ -94,3 +97,33 @@ def test_a_crossing_joined_the_wrong_way_round_is_joined_as_the_animals_look():
         np.testing.assert_allclose(carried.evidence[t], fragment_evidence(log_proba, image_original,
                                                                           len(fragments))[members].sum(0))
 
+
+
+def test_looks_taught_the_labels_motion_forced_earn_no_weight_at_the_crossings_it_left_open():
+    rng = np.random.default_rng(1)
+    frame, centroid, area, links, animal_of_blob = _segmented(rng, _corridor(rng))
+    fragments = build_fragments(frame, links, animal_of_blob >= 0)
+    model = learn_motion(fragments, centroid, area)
+    groups = crossing_groups(fragments, links)
+    blobs = BlobTable(frame, centroid, area, np.zeros((len(frame), 4), np.int32), np.zeros((0, 2), np.int32),
+                      np.zeros(len(frame) + 1, np.int64))
+    own = np.arange(len(fragments))  # nothing joined: every crossing is left open
+    joined = JoinedFragments(fragments, groups, own, fragments, groups, model,
+                             fragment_ends(fragments, centroid, area), blobs)
+    images = np.flatnonzero(animal_of_blob >= 0)
+    image_original = fragments.of_blob[images]
+    animal = animal_of_blob[fragments.first_blobs]
+    labels = np.where(animal >= 0, animal, -1)
+    noise = rng.normal(0, 0.01, (len(images), 2))  # images that cannot tell the animals apart
+    # trained on the labels motion passed through every crossing, the classifier now confirms them
+    taught = np.where(animal[:, None] == np.arange(2)[None], 0.0, -50.0) * fragments.is_individual[:, None]
+    untaught = fragment_evidence(noise, image_original, len(fragments))
+
+    def weight(held_out: np.ndarray) -> float:
+        sink = InMemoryEventSink()
+        identification = Identification(labels, np.ones(len(labels)), noise, taught, held_out, 1.0)
+        fuse_motion_and_appearance(identification, joined, image_original, labels[:0], sink)
+        return sink.of_type(ev.MotionFused)[0].appearance_weight
+
+    assert weight(untaught) == 0.0  # what it said before it was taught: nothing
+    assert weight(taught) > 0.0  # looks as sure that were never taught these labels are believed
