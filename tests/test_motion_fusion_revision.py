@@ -51,17 +51,22 @@ def _segmented(rng: np.random.Generator, positions: np.ndarray):
     return np.array(frame), np.array(centroid), np.array(area), np.array(links, np.int64), np.array(animal)
 
 
-def test_a_crossing_joined_the_wrong_way_round_is_joined_as_the_animals_look():
-    rng = np.random.default_rng(0)
+def _corridor_fragments(rng: np.random.Generator):
+    """The corridor segmented: its fragments, their crossing groups, motion model and ends, the
+    blobs, and the animal of each blob (-1: both)."""
     frame, centroid, area, links, animal_of_blob = _segmented(rng, _corridor(rng))
     fragments = build_fragments(frame, links, animal_of_blob >= 0)
-    model = learn_motion(fragments, centroid, area)
-    groups = crossing_groups(fragments, links)
-    ends = fragment_ends(fragments, centroid, area)
-    joins, _ = sure_joins(groups, model, ends, 0.99)
-    tracklets, tracklet = join_fragments(fragments, joins)
     blobs = BlobTable(frame, centroid, area, np.zeros((len(frame), 4), np.int32), np.zeros((0, 2), np.int32),
                       np.zeros(len(frame) + 1, np.int64))
+    return (fragments, crossing_groups(fragments, links), learn_motion(fragments, centroid, area),
+            fragment_ends(fragments, centroid, area), blobs, animal_of_blob)
+
+
+def test_a_crossing_joined_the_wrong_way_round_is_joined_as_the_animals_look():
+    rng = np.random.default_rng(0)
+    fragments, groups, model, ends, blobs, animal_of_blob = _corridor_fragments(rng)
+    joins, _ = sure_joins(groups, model, ends, 0.99)
+    tracklets, tracklet = join_fragments(fragments, joins)
     joined = JoinedFragments(tracklets, tracklet_groups(groups, tracklet), tracklet, fragments, groups, model, ends,
                              blobs)
     animal = animal_of_blob[fragments.first_blobs]
@@ -101,15 +106,9 @@ def test_a_crossing_joined_the_wrong_way_round_is_joined_as_the_animals_look():
 
 def test_looks_taught_the_labels_motion_forced_earn_no_weight_at_the_crossings_it_left_open():
     rng = np.random.default_rng(1)
-    frame, centroid, area, links, animal_of_blob = _segmented(rng, _corridor(rng))
-    fragments = build_fragments(frame, links, animal_of_blob >= 0)
-    model = learn_motion(fragments, centroid, area)
-    groups = crossing_groups(fragments, links)
-    blobs = BlobTable(frame, centroid, area, np.zeros((len(frame), 4), np.int32), np.zeros((0, 2), np.int32),
-                      np.zeros(len(frame) + 1, np.int64))
+    fragments, groups, model, ends, blobs, animal_of_blob = _corridor_fragments(rng)
     own = np.arange(len(fragments))  # nothing joined: every crossing is left open
-    joined = JoinedFragments(fragments, groups, own, fragments, groups, model,
-                             fragment_ends(fragments, centroid, area), blobs)
+    joined = JoinedFragments(fragments, groups, own, fragments, groups, model, ends, blobs)
     images = np.flatnonzero(animal_of_blob >= 0)
     image_original = fragments.of_blob[images]
     animal = animal_of_blob[fragments.first_blobs]
