@@ -249,7 +249,7 @@ def plot_table(rows: list[dict], path: Path) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help=f"only {', '.join(QUICK)}")
-    parser.add_argument("--cases", nargs="+", help="case names to run (test_A included by name)")
+    parser.add_argument("--cases", nargs="+", help="case names to run (test_A and its clips included by name)")
     parser.add_argument("--work", type=Path, default=Path("bench_work"))
     parser.add_argument("--wo_identities", action="store_true", help="track without identities (segmentation only)")
     parser.add_argument("--track_args", nargs=argparse.REMAINDER, default=[],
@@ -259,7 +259,12 @@ def main() -> None:
                         help="seconds a case may track before it is reported unfinished (default: 1200, so the "
                              "100-animal case fits)")
     args = parser.parse_args()
-    names = args.cases or (QUICK if args.quick else [c.name for c in CASES] + ["test_A", *TEST_A_CLIPS])
+    real = ["test_A", *TEST_A_CLIPS]
+    known = [c.name for c in CASES] + real
+    names = args.cases or (QUICK if args.quick else known)
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        parser.error(f"--cases: unknown {', '.join(unknown)}; valid: {', '.join(known)}")
     extra = None if args.score_only else (["--track_wo_identities", "true"] if args.wo_identities else []) + args.track_args
     if args.wo_identities:
         print("mode: track_wo_identities (no identification)")
@@ -267,7 +272,7 @@ def main() -> None:
     rows = []
     for name in names:
         case = next((c for c in CASES if c.name == name), None)
-        rows.append(test_a_case(work, extra, args.case_timeout, name) if name.startswith("test_A")
+        rows.append(test_a_case(work, extra, args.case_timeout, name) if name in real
                     else rendered_case(case, work, extra, args.case_timeout))
         print(f"done {name}: {rows[-1]}", file=sys.stderr)
     print_table(rows)

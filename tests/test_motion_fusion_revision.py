@@ -121,7 +121,7 @@ def test_looks_taught_the_labels_motion_forced_earn_no_weight_at_the_crossings_i
     def weight(held_out: np.ndarray) -> float:
         sink = InMemoryEventSink()
         identification = Identification(labels, np.ones(len(labels)), noise, taught, held_out, 1.0)
-        fuse_motion_and_appearance(identification, joined, image_original, labels[:0], sink)
+        fuse_motion_and_appearance(identification, joined, image_original, np.zeros(0, np.int64), sink)
         return sink.of_type(ev.MotionFused)[0].appearance_weight
 
     assert weight(untaught) == 0.0  # what it said before it was taught: nothing
