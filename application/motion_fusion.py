@@ -75,7 +75,7 @@ def fuse_motion_and_appearance(identification: Identification, joined: JoinedFra
     ways = _way_likelihoods(joined)
     weight = _appearance_weight(identification, joined, image_original, tau,
                                 [(before, after, join_posterior(motion)) for before, after, motion in ways])
-    looks = tau / weight if weight > 0 else np.inf  # images per look the classifier is worth on this video
+    looks = tau / weight  # images per look the classifier is worth on this video
     joined, identification, revised = revise_joins(identification, joined, image_original, protected, looks)
     if revised:
         ways = _way_likelihoods(joined)

@@ -80,12 +80,12 @@ def appearance_log_odds(posteriors: np.ndarray, before: np.ndarray, after: np.nd
 #: case was at least as accurate as with the evidence unweighted.
 SURE_MOTION_WAY = 0.9
 #: Weights of the tempered appearance evidence that ``appearance_weight`` chooses from: steps of
-#: sqrt(2) from 1 (each independent look counted once) down to 1/32, and 0: appearance that
-#: predicts motion's sure ways no better than chance is not believed at all (14_small_lookalike_s2,
-#: a classifier at 10 % validation accuracy for 14 animals: 1/32 still let its noise break the
-#: ties motion left, 0.890; 0 gives 0.943). Never above 1: independent looks are the most the
-#: images can say.
-APPEARANCE_WEIGHTS = np.append(2.0 ** -np.arange(0, 5.5, 0.5), 0.0)
+#: sqrt(2) from 1 (each independent look counted once) down to 1/32. Never above 1: independent
+#: looks are the most the images can say. Not 0 (motion alone): it took 14_small_lookalike_s2 from
+#: 0.890 to 0.943, but a video with few sure ways has a wide standard error, the rule then falls to
+#: the smallest weight, and at 0 the README's demo (idtrackerai_test --animals 4 --frames 200
+#: --seed 1) lost two labels the looks had right: 1.000 -> 0.873.
+APPEARANCE_WEIGHTS = 2.0 ** -np.arange(0, 5.5, 0.5)
 
 #: One way motion believes: a fragment, the fragments it may continue as (or be continued from),
 #: and motion's probability of each.
@@ -156,7 +156,6 @@ def appearance_weight(log_scores: np.ndarray) -> float:
     On the bench (fusion rerun on each case's identification, 12 cases): the best-scoring weight
     itself gave 0.90/0.98/0.87 on the three small look-alike seeds (this rule: 0.97/1.00/0.89);
     two or three standard errors lost the crowded tanks 6-9 points and, at three, 8_lookalike 11.
-    Weight 0 (motion alone) is taken on the small look-alikes whose classifier knows nothing.
     """
     if log_scores.shape[1] < 2:
         return 1.0

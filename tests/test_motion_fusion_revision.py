@@ -14,6 +14,7 @@ from idtracker.domain.crossing_groups import crossing_groups
 from idtracker.domain.fragments import build_fragments
 from idtracker.domain.identity_assignment import fragment_evidence
 from idtracker.domain.motion import fragment_ends, learn_motion
+from idtracker.domain.motion_fusion import APPEARANCE_WEIGHTS
 from idtracker.domain.tracklets import join_fragments, sure_joins, tracklet_groups
 
 FRAMES, SPEED, WALLS, MERGED_PX = 700, 3.0, (40.0, 360.0), 6.0
@@ -112,10 +113,14 @@ def test_looks_taught_the_labels_motion_forced_earn_no_weight_at_the_crossings_i
     images = np.flatnonzero(animal_of_blob >= 0)
     image_original = fragments.of_blob[images]
     animal = animal_of_blob[fragments.first_blobs]
-    labels = np.where(animal >= 0, animal, -1)
+    # the labels motion passed through every crossing (the bounce the wrong way round, as it is sure of)
+    joins, _ = sure_joins(groups, model, ends, 0.99)
+    _, motion_tracklet = join_fragments(fragments, joins)
+    first = {t: np.flatnonzero(motion_tracklet == t)[0] for t in np.unique(motion_tracklet)}
+    labels = np.where(animal >= 0, animal[[first[t] for t in motion_tracklet]], -1)
     noise = rng.normal(0, 0.01, (len(images), 2))  # images that cannot tell the animals apart
-    # trained on the labels motion passed through every crossing, the classifier now confirms them
-    taught = np.where(animal[:, None] == np.arange(2)[None], 0.0, -50.0) * fragments.is_individual[:, None]
+    # trained on them, the classifier now confirms them
+    taught = np.where(labels[:, None] == np.arange(2)[None], 0.0, -50.0) * fragments.is_individual[:, None]
     untaught = fragment_evidence(noise, image_original, len(fragments))
 
     def weight(held_out: np.ndarray) -> float:
@@ -124,5 +129,5 @@ def test_looks_taught_the_labels_motion_forced_earn_no_weight_at_the_crossings_i
         fuse_motion_and_appearance(identification, joined, image_original, np.zeros(0, np.int64), sink)
         return sink.of_type(ev.MotionFused)[0].appearance_weight
 
-    assert weight(untaught) == 0.0  # what it said before it was taught: nothing
-    assert weight(taught) > 0.0  # looks as sure that were never taught these labels are believed
+    assert weight(untaught) == APPEARANCE_WEIGHTS.min()  # what it said before it was taught: nothing
+    assert weight(taught) == 1.0  # looks as sure of motion's ways that were never taught them are believed
