@@ -54,6 +54,7 @@ class TorchTransferModel:
             self.model = EmbeddingNet(EMBEDDING_DIM)
         else:
             self.model = IdNet(self.image_size, self.n_classes)
+            state = IdNet.with_input_defaults(state)
         try:
             self.model.load_state_dict(state)
         except (RuntimeError, KeyError, TypeError) as error:
