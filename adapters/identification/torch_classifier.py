@@ -7,11 +7,12 @@ stopping on a held-out tenth of the images.
 
 The network standardises its input by the mean and spread of the pixels it was first fitted on
 (kept with its weights). Identification images are mostly masked-out background (test_A: mean
-0.12, spread 0.20 of the full scale), which on raw pixels left the first layer badly conditioned. Trained on 150 frames of test_A's fish and asked about the
-other 351 (two splits, two seeds), the network named 0.78-0.85 of the fragment images right on raw
-[0, 1] pixels, 0.92-0.93 standardised and 0.98-1.00 standardised with ``PATIENCE_STEPS``; rendered
-look-alikes went 0.29 -> 0.35 -> 0.42 (8 animals) and 0.07 -> 0.16 -> 0.18 (14 small ones, where
-the raw network had stopped at chance after four epochs).
+0.12, spread 0.20 of the full scale), which on raw pixels left the first layer badly conditioned.
+Trained on 150 frames of test_A's fish and asked about the other 351 (two splits, two seeds), the
+network named 0.78-0.85 of the fragment images right on raw [0, 1] pixels, 0.92-0.93 standardised
+and 0.98-1.00 standardised with ``PATIENCE_STEPS``; rendered look-alikes went 0.29 -> 0.35 -> 0.42
+(8 animals) and 0.07 -> 0.16 -> 0.18 (14 small ones, where the raw network had stopped at chance
+after four epochs).
 """
 
 from __future__ import annotations
