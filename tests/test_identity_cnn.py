@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import torch
 
@@ -54,7 +56,8 @@ def test_a_model_saved_before_input_scaling_loads_as_it_was(tmp_path):
     old = IdNet(SIZE, 3)
     state = {k: v for k, v in old.state_dict().items() if not k.startswith("input_")}
     torch.save(state, tmp_path / "identifier_cnn.model.pt")
-    (tmp_path / "model_params.json").write_text('{"n_classes": 3, "image_size": [24, 24, 1], "resolution_reduction": 1.0}')
+    params = {"n_classes": 3, "image_size": [SIZE, SIZE, 1], "resolution_reduction": 1.0}
+    (tmp_path / "model_params.json").write_text(json.dumps(params))
     images = np.random.default_rng(3).integers(0, 256, (4, SIZE, SIZE), dtype=np.uint8)
     with torch.inference_mode():
         raw = torch.log_softmax(old.eval().head(old.features(torch.from_numpy(images).unsqueeze(1).float() / 255)), 1)
