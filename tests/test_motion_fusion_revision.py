@@ -104,8 +104,7 @@ def test_a_crossing_joined_the_wrong_way_round_is_joined_as_the_animals_look():
                                                                           len(fragments))[members].sum(0))
 
 
-
-def test_looks_taught_the_labels_motion_forced_earn_no_weight_at_the_crossings_it_left_open():
+def test_looks_taught_the_labels_motion_forced_earn_the_least_weight_at_the_crossings_it_left_open():
     rng = np.random.default_rng(1)
     fragments, groups, model, ends, blobs, animal_of_blob = _corridor_fragments(rng)
     own = np.arange(len(fragments))  # nothing joined: every crossing is left open

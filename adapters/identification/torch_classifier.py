@@ -66,11 +66,12 @@ class IdNet(nn.Module):
         self.head = nn.Sequential(nn.Flatten(), nn.Linear(64 * side * side, 100), nn.ReLU(), nn.Linear(100, n_classes))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.features(self.standardise(x)))
+        return self.head[-1](self.hidden(x))
 
-    def standardise(self, x: torch.Tensor) -> torch.Tensor:
-        """Pixels in [0, 1] centred and scaled by the statistics ``fit_input`` recorded."""
-        return (x - self.input_mean) / self.input_std
+    def hidden(self, x: torch.Tensor) -> torch.Tensor:
+        """The hidden layer's activations for pixels in [0, 1], standardised as ``fit_input`` recorded
+        (the one place the input transform is applied: training, scoring and features all pass here)."""
+        return self.head[:-1](self.features((x - self.input_mean) / self.input_std))
 
     @torch.no_grad()
     def fit_input(self, x: torch.Tensor) -> None:
@@ -114,7 +115,7 @@ class TorchIdentityClassifier:
         if getattr(model, "kind", None) != "cnn" or model.n_classes != self.n_classes:
             return False
         try:
-            self.model.load_state_dict(IdNet.with_input_defaults(model.state))
+            self.model.load_state_dict(model.state)
         except RuntimeError:
             return False
         return True
@@ -186,11 +187,11 @@ class TorchIdentityClassifier:
     def log_proba_and_features(self, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Log-probabilities and the hidden layer's activations, in one pass over the images."""
         self.model.eval()
-        hidden, last = self.model.head[:-1], self.model.head[-1]
+        net = self._net()
         log_probas, features = [], []
         for k in range(0, len(images), PREDICT_BATCH):
-            h = hidden(self.model.features(self._net().standardise(self._tensor(images[k:k + PREDICT_BATCH]))))
-            log_probas.append(F.log_softmax(last(h), 1).cpu())
+            h = net.hidden(self._tensor(images[k:k + PREDICT_BATCH]))
+            log_probas.append(F.log_softmax(net.head[-1](h), 1).cpu())
             features.append(h.cpu())
         if not log_probas:
             return np.zeros((0, self.n_classes)), np.zeros((0, self.model.head[-1].in_features), np.float32)

@@ -44,6 +44,8 @@ class TorchTransferModel:
 
     def __init__(self, kind: str, source: Path, params: dict, state: dict, centres: np.ndarray | None,
                  device: str = ""):
+        if kind == CNN:
+            state = IdNet.with_input_defaults(state)  # warm starts load it as it is scored here
         self.kind, self.source, self.state, self.centres = kind, source, state, centres
         self.n_classes = int(params["n_classes"])
         self.image_size = int(params["image_size"][0])
@@ -54,7 +56,6 @@ class TorchTransferModel:
             self.model = EmbeddingNet(EMBEDDING_DIM)
         else:
             self.model = IdNet(self.image_size, self.n_classes)
-            state = IdNet.with_input_defaults(state)
         try:
             self.model.load_state_dict(state)
         except (RuntimeError, KeyError, TypeError) as error:
