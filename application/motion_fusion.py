@@ -37,7 +37,7 @@ from idtracker.domain.motion_fusion import (
     tempered_posteriors,
     way_log_scores,
 )
-from idtracker.domain.tracklets import best_way, gap_candidates, join_fragments, tracklet_groups
+from idtracker.domain.tracklets import best_way, gap_candidates, join_fragments, open_passages, tracklet_groups
 
 from . import events as ev
 from .accumulation import Identification
@@ -95,7 +95,7 @@ def fuse_motion_and_appearance(identification: Identification, joined: JoinedFra
     individual = np.flatnonzero(units.is_individual)
     coexistence = joined.coexistence(unit_of, len(units))
     labels = _without_clashes(labels, coexistence, sure)
-    crossings = tracklet_groups(joined.groups, unit_of[joined.tracklet])
+    crossings = tracklet_groups(joined.groups, unit_of[joined.tracklet], joined.original)
     links = _motion_links(joined, units, unit_of, len(units))
     labels = assign_residual(labels, evidence, individual, coexistence, crossings, links)
     labels = reclaim_identities(labels, evidence, individual, units.n_images, coexistence, sure)
@@ -124,7 +124,7 @@ def revise_joins(identification: Identification, joined: JoinedFragments, image_
         return joined, identification, 0
     tracklets, tracklet = join_fragments(original, joins)
     carried = _carried(identification, joined.tracklet, tracklet, evidence, protected)
-    return attrs.evolve(joined, fragments=tracklets, crossings=tracklet_groups(joined.groups, tracklet),
+    return attrs.evolve(joined, fragments=tracklets, crossings=tracklet_groups(joined.groups, tracklet, original),
                         tracklet=tracklet), carried, revised
 
 
@@ -252,10 +252,8 @@ def _open_ways(joined: JoinedFragments, unit: np.ndarray):
     np.minimum.at(start, unit, original.start)
     is_last, is_first = original.stop == stop[unit], original.start == start[unit]
     for group in joined.groups:
-        before, after = unit[group.entering], unit[group.leaving]
-        keep_in, keep_out = ~np.isin(before, after), ~np.isin(after, before)
-        entering, leaving = group.entering[keep_in], group.leaving[keep_out]
-        if len(entering) and len(entering) == len(leaving) and is_last[entering].all() and is_first[leaving].all():
+        entering, leaving = open_passages(group, unit, original)
+        if len(entering) and is_last[entering].all() and is_first[leaving].all():
             yield entering, leaving, unit[entering], unit[leaving]
 
 

@@ -139,14 +139,34 @@ def join_fragments(fragments: Fragments, joins: np.ndarray) -> tuple[Fragments, 
                      offsets), tracklet.astype(np.int64)
 
 
-def tracklet_groups(groups: Sequence[CrossingGroup], tracklet: np.ndarray) -> list[CrossingGroup]:
-    """The crossing groups in tracklet ids, without those every animal came through joined."""
+def tracklet_groups(groups: Sequence[CrossingGroup], tracklet: np.ndarray, fragments: Fragments) -> list[CrossingGroup]:
+    """The crossing groups in tracklet ids, each with only its open passages (``open_passages``):
+    without those every animal came through joined."""
     out = []
     for group in groups:
-        entering, leaving = np.sort(tracklet[group.entering]), np.sort(tracklet[group.leaving])
-        if not np.array_equal(entering, leaving):
-            out.append(CrossingGroup(entering, leaving))
+        entering, leaving = open_passages(group, tracklet, fragments)
+        if len(entering):
+            out.append(CrossingGroup(np.sort(tracklet[entering]), np.sort(tracklet[leaving])))
     return out
+
+
+def open_passages(group: CrossingGroup, tracklet: np.ndarray, fragments: Fragments) -> tuple[np.ndarray, np.ndarray]:
+    """The fragments entering and leaving ``group`` that no tracklet joins through it.
+
+    A tracklet seen on both sides came through: as many of its entrances and exits as it has of
+    both cancel (the animal is the same on each side, whichever fragment it was). What remains is
+    open: the tracklet's last entrances (an animal that left a long crossing briefly and entered
+    it again, its crossings linked through the others, is open on its return) or its first exits.
+    Each cancellation takes one fragment from each side, so a balanced group stays balanced."""
+    entering, leaving = group.entering, group.leaving
+    keep_in, keep_out = np.ones(len(entering), bool), np.ones(len(leaving), bool)
+    for t in np.intersect1d(tracklet[entering], tracklet[leaving]):
+        mine_in = np.flatnonzero(tracklet[entering] == t)
+        mine_out = np.flatnonzero(tracklet[leaving] == t)
+        k = min(len(mine_in), len(mine_out))
+        keep_in[mine_in[np.argsort(fragments.stop[entering[mine_in]], kind="stable")[:k]]] = False
+        keep_out[mine_out[np.argsort(-fragments.start[leaving[mine_out]], kind="stable")[:k]]] = False
+    return np.sort(entering[keep_in]), np.sort(leaving[keep_out])
 
 
 def chain_joins(tracklet: np.ndarray, start: np.ndarray) -> np.ndarray:

@@ -4,10 +4,10 @@ and tracklets made of the sure joins."""
 from __future__ import annotations
 
 import numpy as np
-from idtracker.domain.crossing_groups import crossing_groups
-from idtracker.domain.fragments import build_fragments
+from idtracker.domain.crossing_groups import CrossingGroup, crossing_groups
+from idtracker.domain.fragments import Fragments, build_fragments
 from idtracker.domain.motion import fragment_ends, join_log_likelihood, join_posterior, learn_motion
-from idtracker.domain.tracklets import join_fragments, sure_joins, tracklet_groups
+from idtracker.domain.tracklets import join_fragments, open_passages, sure_joins, tracklet_groups
 
 FRAMES, MEET, HIDDEN = 120, 60, 6
 
@@ -106,7 +106,7 @@ def test_sure_joins_make_tracklets_that_keep_their_blobs_in_frame_order():
         assert np.all(np.diff(frame[blobs]) > 0)
         assert joined.start[t] == frame[blobs[0]] and joined.stop[t] == frame[blobs[-1]] + 1
     assert np.all(np.diff(joined.start) >= 0)
-    assert tracklet_groups(groups, tracklet) == []  # both came through joined: nothing left to conserve
+    assert tracklet_groups(groups, tracklet, fragments) == []  # both came through joined: nothing left to conserve
 
 
 def test_an_animal_lost_for_a_few_frames_is_joined_across_the_gap():
@@ -175,3 +175,19 @@ def test_appearance_overturns_a_join_motion_made_the_wrong_way():
     # worth one look in ten thousand images, the same looks say too little to overturn motion
     kept, count = revised_joins(groups, model, ends, tracklet, fragments.start, evidence, 1e4, 0.99)
     assert count == 0 and sorted(map(tuple, kept.tolist())) == sorted(map(tuple, made.tolist()))
+
+
+def test_an_animal_that_leaves_a_long_crossing_briefly_and_enters_it_again_stays_open_on_its_return():
+    # Fragments: A0 [0, 280) and A1 [281, 288) are one tracklet (joined through the group's first
+    # crossing); A1 then enters the same group (its crossings are linked through the others) with
+    # B and C, and D, E, F leave it. Three animals enter unjoined, three leave.
+    start = np.array([0, 0, 150, 281, 304, 314, 314])
+    stop = np.array([280, 280, 280, 288, 311, 319, 319])
+    fragments = Fragments(np.zeros(0, np.int64), start, stop, np.ones(7, bool), np.zeros(0, np.int64),
+                          np.zeros(8, np.int64))
+    tracklet = np.array([0, 1, 2, 0, 3, 4, 5])
+    group = CrossingGroup(np.array([0, 1, 2, 3]), np.array([3, 4, 5, 6]))
+    entering, leaving = open_passages(group, tracklet, fragments)
+    assert entering.tolist() == [1, 2, 3] and leaving.tolist() == [4, 5, 6]
+    (conserved,) = tracklet_groups([group], tracklet, fragments)
+    assert conserved.entering.tolist() == [0, 1, 2] and conserved.leaving.tolist() == [3, 4, 5]
