@@ -28,6 +28,12 @@ SPEED_TIME = 0.35
 LOOK_AHEAD, WALL_MARGIN, WALL_TURN = 1.0, 0.8, 7.0
 #: Weak attraction to the nearest neighbour between these distances (body lengths), at this turn rate.
 SOCIAL_RANGE, SOCIAL_TURN = (1.5, 6.0), 0.7
+#: Schooling (zones of the classic collective-motion models, body lengths): turn away from neighbours
+#: nearer than the first, align with those nearer than the second, close up on those nearer than
+#: the third; the largest turn rate these take at full schooling (rad/s), and how strongly a
+#: schooling animal's speed follows its neighbours' (per s).
+SCHOOL_REPULSION, SCHOOL_ALIGNMENT, SCHOOL_ATTRACTION = 1.0, 4.0, 10.0
+SCHOOL_TURN, SCHOOL_SPEED_RATE = 8.0, 1.5
 
 
 @attrs.frozen
@@ -140,6 +146,36 @@ def _social_turn(pos: np.ndarray, heading: np.ndarray, body_length: float) -> np
     return SOCIAL_TURN * np.sin(bearing) * active
 
 
+def _schooling_turn(pos: np.ndarray, heading: np.ndarray, body_length: float) -> np.ndarray:
+    """(N,) turn rate of full schooling: away from the neighbours within ``SCHOOL_REPULSION`` where
+    there are any, else towards the mean heading of those within ``SCHOOL_ALIGNMENT`` and the centre
+    of those within ``SCHOOL_ATTRACTION`` (each a unit pull, the sum bounded by ``SCHOOL_TURN``)."""
+    delta = pos[None, :, :] - pos[:, None, :]
+    dist = np.linalg.norm(delta, axis=-1) / body_length
+    np.fill_diagonal(dist, np.inf)
+    direction = np.stack([np.cos(heading), np.sin(heading)], -1)
+
+    def bearing(vector: np.ndarray) -> np.ndarray:
+        return np.sin(np.angle(np.exp(1j * (np.arctan2(vector[:, 1], vector[:, 0]) - heading))))
+
+    near = dist < SCHOOL_REPULSION
+    away = -(delta * near[..., None]).sum(1)
+    aligned = ((dist < SCHOOL_ALIGNMENT)[..., None] * direction[None, :, :]).sum(1)
+    centre = (delta * (dist < SCHOOL_ATTRACTION)[..., None]).sum(1)
+    pull = np.where(near.any(1), bearing(away), 0.5 * (bearing(aligned) * (dist < SCHOOL_ALIGNMENT).any(1)
+                                                        + bearing(centre) * (dist < SCHOOL_ATTRACTION).any(1)))
+    return SCHOOL_TURN * pull
+
+
+def _neighbour_speed(pos: np.ndarray, speed: np.ndarray, body_length: float) -> np.ndarray:
+    """(N,) mean speed of each animal's neighbours within ``SCHOOL_ALIGNMENT`` (its own where none)."""
+    dist = np.linalg.norm(pos[None, :, :] - pos[:, None, :], axis=-1) / body_length
+    np.fill_diagonal(dist, np.inf)
+    near = dist < SCHOOL_ALIGNMENT
+    count = near.sum(1)
+    return np.where(count > 0, (near * speed[None, :]).sum(1) / np.maximum(count, 1), speed)
+
+
 def _keep_inside(arena: Arena, pos: np.ndarray, body_length: float) -> np.ndarray:
     """Positions pulled back to at least half a body length from the walls, so bodies stay in view."""
     inner = 0.55 * body_length
@@ -164,7 +200,8 @@ def _resting_turn(arena: Arena, pos: np.ndarray, heading: np.ndarray, body_lengt
 
 
 def simulate_swimming(arena: Arena, n_animals: int, n_frames: int, body_length: float, fps: float,
-                      rng: np.random.Generator, wall_resting: float | None = None) -> SwimPaths:
+                      rng: np.random.Generator, wall_resting: float | None = None,
+                      schooling: float = 0.0) -> SwimPaths:
     """Integrate the swimming model frame by frame.
 
     Each animal has a persistent random turn rate (Ornstein-Uhlenbeck), a speed relaxing towards its
@@ -181,6 +218,10 @@ def simulate_swimming(arena: Arena, n_animals: int, n_frames: int, body_length: 
         wall_resting: share of the time each animal spends resting, each rest taken along the
             wall (it swims there at its cruising speed, then lies still beside it), as many
             animals do in a tank; None: the short pauses in open water of ``REST_RATE``.
+        schooling: 0 (each animal on its own, drawn to its nearest neighbour now and then) to 1
+            (a school: neighbours keep their distance, swim the same way at the same speed and
+            close up), so that animals swim side by side and touch in parallel, where motion
+            tells them apart least.
     """
     dt = 1.0 / fps
     n, shape = n_animals, (n_frames, n_animals)
@@ -205,12 +246,16 @@ def simulate_swimming(arena: Arena, n_animals: int, n_frames: int, body_length: 
         at_wall = resting & (arena.clearance(pos) <= body_length) if to_walls else resting
         target = np.where(at_wall, 0.1 * cruise, cruise)
         speed = speed + (target - speed) * dt / SPEED_TIME + np.where(bursts[t] & ~resting, burst_speed[t], 0)
+        if schooling > 0:
+            speed = speed + schooling * SCHOOL_SPEED_RATE * dt * (_neighbour_speed(pos, speed, body_length) - speed)
         spontaneous = (spontaneous * (1 - dt / TURN_TIME)
                        + TURN_SPREAD * np.sqrt(2 * dt / TURN_TIME) * turn_noise[t])
         spontaneous = spontaneous + np.where(bursts[t], burst_turn[t], 0)
         turn = (spontaneous * np.clip(speed / cruise, 0.2, 1.5)
                 + _wall_turn(arena, pos, heading, speed * body_length, body_length)
                 + _social_turn(pos, heading, body_length))
+        if schooling > 0:
+            turn = turn + schooling * _schooling_turn(pos, heading, body_length)
         if to_walls:
             turn = np.where(resting, _resting_turn(arena, pos, heading, body_length), turn)
         out["turn_rates"][t] = turn

@@ -59,6 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--wall_resting", type=_bounded(float, 0, 0.95), default=None,
                         help="share of the time each animal rests along the wall, 0-0.95 (default: short pauses "
                              "in open water)")
+    parser.add_argument("--schooling", type=_bounded(float, 0, 1), default=0.0,
+                        help="how much the animals school: 0 each on its own, 1 side by side, the same way "
+                             "(default 0)")
     parser.add_argument("--blur", type=_bounded(float, 0, 5), default=0.8,
                         help="optical blur, Gaussian sigma in px (default 0.8)")
     parser.add_argument("--light", type=_bounded(float, 0, 4), default=1.0,
@@ -94,7 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         body_length=args.body_length, distinctness=args.distinctness, noise=args.noise, fps=args.fps,
         blur=args.blur, light=args.light,
         codec=args.codec, wall=not args.no_wall, name=name, swim_seed=args.swim_seed,
-        wall_resting=args.wall_resting)
+        wall_resting=args.wall_resting, schooling=args.schooling)
     try:
         rendered = render_video(settings, args.out)
     except OSError as error:

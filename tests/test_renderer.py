@@ -67,6 +67,22 @@ def test_wall_resting_animals_spend_their_rests_still_beside_the_wall(circular: 
     assert still_at_wall(0.8) > still_at_wall(0.5)
 
 
+def test_schooling_animals_swim_the_same_way_side_by_side() -> None:
+    arena = Arena(800, 800)
+
+    def school(schooling: float) -> tuple[float, float]:
+        """Polarisation (length of the mean heading vector) and mean nearest-neighbour distance (body lengths)."""
+        paths = simulate_swimming(arena, 8, 300, 45.0, 25.0, np.random.default_rng(0), schooling=schooling)
+        polarisation = np.abs(np.exp(1j * paths.headings[50:]).mean(1)).mean()
+        gaps = np.linalg.norm(paths.positions[:, :, None] - paths.positions[:, None], axis=-1) / 45.0
+        gaps[:, np.arange(8), np.arange(8)] = np.inf
+        return float(polarisation), float(gaps.min(2).mean())
+
+    alone, schooled = school(0.0), school(1.0)
+    assert schooled[0] > alone[0] + 0.2 and schooled[1] < 0.75 * alone[1]
+    assert schooled[1] > 1.0  # neighbours keep their distance: a school, not one blob
+
+
 def test_distinctness_zero_leaves_animals_nearly_identical() -> None:
     same = draw_appearance(20, 40.0, 0.0, np.random.default_rng(0))
     distinct = draw_appearance(20, 40.0, 1.0, np.random.default_rng(0))
@@ -155,6 +171,7 @@ def test_command_writes_video_truth_and_parameters(tmp_path: Path, capsys: pytes
 @pytest.mark.parametrize("argv", [["--animals", "0", "--frames", "5"], ["--animals", "101", "--frames", "5"],
                                   ["--animals", "3"], ["--animals", "3", "--frames", "5", "--distinctness", "2"],
                                   ["--animals", "3", "--frames", "5", "--codec", "avi"],
+                                  ["--animals", "3", "--frames", "5", "--schooling", "1.5"],
                                   ["--animals", "x", "--frames", "5"]])
 def test_command_refuses_bad_input_in_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str],
                                                argv: list[str]) -> None:

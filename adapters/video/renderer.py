@@ -59,6 +59,8 @@ class RenderSettings:
     swim_seed: int | None = None
     #: Share of the time animals rest along the wall (None: short pauses in open water).
     wall_resting: float | None = attrs.field(default=None, validator=v.optional([v.ge(0.0), v.lt(1.0)]))
+    #: How much the animals school, 0 (each on its own) to 1 (side by side, the same way).
+    schooling: float = attrs.field(default=0.0, validator=[v.ge(0.0), v.le(1.0)])
 
     @property
     def arena(self) -> Arena:
@@ -180,7 +182,7 @@ def render_video(settings: RenderSettings, folder: Path) -> RenderedVideo:
         motion_rng = np.random.default_rng(np.random.SeedSequence([settings.seed, settings.swim_seed]).spawn(1)[0])
     n, shape = settings.animals, (settings.frames, settings.animals)
     paths = simulate_swimming(settings.arena, n, settings.frames, settings.body_length, settings.fps, motion_rng,
-                              settings.wall_resting)
+                              settings.wall_resting, settings.schooling)
     looks = draw_appearance(n, settings.body_length, settings.distinctness, looks_rng)
     background = draw_background(settings.arena, scene_rng, settings.light)
     noise = SensorNoise(settings.width, settings.height, settings.noise, noise_rng)
