@@ -56,6 +56,7 @@ class Case:
     blur: float = 0.8
     light: float = 1.0
     wall_resting: float | None = None
+    schooling: float = 0.0
 
 
 def _seeded(case: Case, seeds: tuple[int, ...] = (0, 1, 2)) -> list[Case]:
@@ -68,8 +69,10 @@ def _seeded(case: Case, seeds: tuple[int, ...] = (0, 1, 2)) -> list[Case]:
 #: MP4 compression with more sensor noise, blur with uneven light, animals resting half of the time
 #: along the wall (long, slow touches), short clips, a crowded tank (20 fish in 420 px, where all 20
 #: are rarely apart: no global fragment on some seeds), small look-alikes (14 and 30 animals of 16-18 px,
-#: no markings, frequent touches: where appearance says little and motion must carry identities). Each
-#: on three seeds; a long video (15,000 frames), 50 and 100 animals on one.
+#: no markings, frequent touches: where appearance says little and motion must carry identities), a
+#: school (8 animals with faint markings side by side, the same way, in a 300-frame clip: they touch
+#: in parallel, where motion tells them apart least). Each on three seeds; a long video (15,000
+#: frames), 50 and 100 animals on one.
 BASE_CASES = [
     Case("8_distinct", 8, 1000, 0.8),
     Case("8_subtle", 8, 1000, 0.2),
@@ -78,6 +81,7 @@ BASE_CASES = [
     Case("8_mp4_noisy", 8, 1000, 0.4, codec="mp4", noise=8.0),
     Case("8_blur_uneven", 8, 1000, 0.4, blur=1.6, light=3.0),
     Case("8_wall_resting", 8, 1000, 0.4, wall_resting=0.5),
+    Case("8_schooling", 8, 300, 0.3, schooling=1.0),
     Case("14_small", 14, 500, 0.4, 500, body_length=18.0),
     Case("20_distinct", 20, 1500, 0.8, 1000),
     Case("20_subtle", 20, 1500, 0.2, 1000),
@@ -137,7 +141,8 @@ def rendered_case(case: Case, work: Path, extra: list[str] | None, timeout_s: fl
         render_video(RenderSettings(animals=case.animals, frames=case.frames, seed=case.seed, width=case.size,
                                     height=case.size, distinctness=case.distinctness, body_length=case.body_length,
                                     codec=case.codec, noise=case.noise, blur=case.blur, light=case.light,
-                                    wall_resting=case.wall_resting, name=case.name), folder)
+                                    wall_resting=case.wall_resting, schooling=case.schooling,
+                                    name=case.name), folder)
     truth = read_ground_truth(folder)
     wall, rss, code = _track(folder / f"{case.name}.toml", folder / "out", extra, timeout_s)
     return _row(case.name, case.animals, case.frames, truth, folder / "out" / f"session_{case.name}", wall, rss, code)
