@@ -68,3 +68,18 @@ def test_two_elongated_animals_crossing_at_an_angle_each_keep_their_own_body():
     positions = split_positions(blobs, placements, np.zeros(1, np.int64), animal_area=280.0)
     for identity, centre in ((1, centres[0]), (2, centres[1])):
         assert np.linalg.norm(np.subtract(positions[(0, identity)], centre)) < 3.0, positions
+
+
+def test_an_animal_hidden_in_a_blob_identified_as_another_is_followed_into_it():
+    # Frames 1-2: the two animals overlap so much that the blob was taken for one animal and
+    # identified as animal 2; animal 1, seen before and after, was inside it.
+    merged = np.maximum(_disc(47, 30), _disc(53, 30))
+    masks = [_disc(30, 30), _disc(70, 30), merged, merged, _disc(40, 30), _disc(60, 30)]
+    blobs = _table([0, 0, 1, 2, 3, 3], masks)
+    links = np.array([[0, 2], [1, 2], [2, 3], [3, 4], [3, 5]])
+    identity = np.array([1, 2, 2, 2, 1, 2])
+    individual = np.ones(6, bool)
+    placements = follow_identities(blobs, links, identity, individual)
+    assert sorted((p.blob, p.identity) for p in placements) == [(2, 1), (3, 1)]
+    positions = split_positions(blobs, placements, identity, animal_area=80.0)
+    assert positions[(2, 1)][0] < 50 and positions[(3, 1)][0] < 50
