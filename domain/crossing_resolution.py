@@ -160,6 +160,9 @@ def split_positions(blobs: BlobTable, placements: list[Placement], identity: np.
 MIXTURE_ITERATIONS = 8
 #: Variance (px^2) added to each component's covariance: no component narrower than a pixel.
 MIN_PIXEL_VARIANCE = 1.0
+#: Pixels' total responsibility below which a component holds none: one started far from the blob
+#: (an identity expected elsewhere) is moved onto it, to the pixel farthest from the others.
+MIN_COMPONENT_MASS = 1e-9
 
 
 def _mixture_centres(points: np.ndarray, seeds: np.ndarray, k: int) -> np.ndarray:
@@ -181,7 +184,8 @@ def _mixture_centres(points: np.ndarray, seeds: np.ndarray, k: int) -> np.ndarra
     if len(points) < k:
         return mean
     floor = MIN_PIXEL_VARIANCE * np.eye(2)
-    cov = np.repeat((np.eye(2) * max(np.var(points, axis=0).sum() / (2 * k), MIN_PIXEL_VARIANCE))[None], k, 0)
+    start = np.eye(2) * max(np.var(points, axis=0).sum() / (2 * k), MIN_PIXEL_VARIANCE)
+    cov = np.repeat(start[None], k, 0)
     weight = np.full(k, 1.0 / k)
     for _ in range(MIXTURE_ITERATIONS):
         diff = points[:, None, :] - mean[None]
@@ -189,9 +193,14 @@ def _mixture_centres(points: np.ndarray, seeds: np.ndarray, k: int) -> np.ndarra
         log_p = np.log(weight)[None] - 0.5 * (distance + np.log(np.linalg.det(cov))[None])
         resp = np.exp(log_p - log_p.max(1, keepdims=True))
         resp /= resp.sum(1, keepdims=True)
-        mass = resp.sum(0) + 1e-9
-        mean = (resp.T @ points) / mass[:, None]
+        mass = resp.sum(0)
+        held = mass > MIN_COMPONENT_MASS  # one that holds no pixel at all starts again on the blob
+        mean[held] = (resp[:, held].T @ points) / mass[held, None]
         diff = points[:, None, :] - mean[None]
-        cov = np.einsum("nk,nki,nkj->kij", resp, diff, diff) / mass[:, None, None] + floor
-        weight = mass / len(points)
+        cov[held] = np.einsum("nk,nki,nkj->kij", resp[:, held], diff[:, held], diff[:, held]) / mass[held, None, None] + floor
+        for j in np.flatnonzero(~held):
+            others = mean[np.arange(k) != j]
+            mean[j] = points[np.argmax(np.min(np.linalg.norm(points[:, None] - others[None], axis=2), axis=1))]
+            cov[j] = start
+        weight = np.where(held, mass, 1.0) / np.where(held, mass, 1.0).sum()
     return mean

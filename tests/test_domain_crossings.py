@@ -83,3 +83,14 @@ def test_an_animal_hidden_in_a_blob_identified_as_another_is_followed_into_it():
     assert sorted((p.blob, p.identity) for p in placements) == [(2, 1), (3, 1)]
     positions = split_positions(blobs, placements, identity, animal_area=80.0)
     assert positions[(2, 1)][0] < 50 and positions[(3, 1)][0] < 50
+
+
+def test_an_identity_expected_far_from_its_blob_is_still_placed_on_the_blob():
+    # The walk placed identity 2 in a blob far from where it was expected: its share of the blob
+    # is still pixels of the blob, never the empty water it was expected in.
+    blobs = _table([0], [np.maximum(_disc(45, 30), _disc(55, 30))])
+    placements = [Placement(0, 1, (45.0, 30.0)), Placement(0, 2, (5.0, 5.0))]
+    positions = split_positions(blobs, placements, np.zeros(1, np.int64), animal_area=80.0)
+    for identity in (1, 2):
+        x, y = positions[(0, identity)]
+        assert 38 <= x <= 62 and 23 <= y <= 37, positions
