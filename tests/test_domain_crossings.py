@@ -37,12 +37,16 @@ def _disc(x, y, r=5, shape=(60, 100)):
     return m
 
 
-def test_two_animals_are_followed_through_their_crossing_and_split_apart():
-    # frame 0: A at x=30, B at x=70; frames 1-2: merged blob; frame 3: A at 40, B at 60
-    merged = np.maximum(_disc(45, 30), _disc(55, 30))
+def _two_animals_meeting(gap: int) -> tuple[BlobTable, np.ndarray]:
+    """Frame 0: A at x=30, B at x=70; frames 1-2: one blob of both, ``gap`` px apart; frame 3: A at
+    40, B at 60. Blobs in that order (A, B, merged, merged, A, B) and their overlap links."""
+    merged = np.maximum(_disc(50 - gap // 2, 30), _disc(50 + gap // 2, 30))
     masks = [_disc(30, 30), _disc(70, 30), merged, merged, _disc(40, 30), _disc(60, 30)]
-    blobs = _table([0, 0, 1, 2, 3, 3], masks)
-    links = np.array([[0, 2], [1, 2], [2, 3], [3, 4], [3, 5]])
+    return _table([0, 0, 1, 2, 3, 3], masks), np.array([[0, 2], [1, 2], [2, 3], [3, 4], [3, 5]])
+
+
+def test_two_animals_are_followed_through_their_crossing_and_split_apart():
+    blobs, links = _two_animals_meeting(10)
     identity = np.array([1, 2, 0, 0, 1, 2])
     individual = np.array([True, True, False, False, True, True])
     placements = follow_identities(blobs, links, identity, individual)
@@ -73,10 +77,7 @@ def test_two_elongated_animals_crossing_at_an_angle_each_keep_their_own_body():
 def test_an_animal_hidden_in_a_blob_identified_as_another_is_followed_into_it():
     # Frames 1-2: the two animals overlap so much that the blob was taken for one animal and
     # identified as animal 2; animal 1, seen before and after, was inside it.
-    merged = np.maximum(_disc(47, 30), _disc(53, 30))
-    masks = [_disc(30, 30), _disc(70, 30), merged, merged, _disc(40, 30), _disc(60, 30)]
-    blobs = _table([0, 0, 1, 2, 3, 3], masks)
-    links = np.array([[0, 2], [1, 2], [2, 3], [3, 4], [3, 5]])
+    blobs, links = _two_animals_meeting(6)
     identity = np.array([1, 2, 2, 2, 1, 2])
     individual = np.ones(6, bool)
     placements = follow_identities(blobs, links, identity, individual)
