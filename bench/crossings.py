@@ -1,0 +1,76 @@
+"""The crossings solver alone, on sessions ``bench/accuracy.py`` already tracked: the identities as
+tracked, the crossing blobs solved again by this checkout's code, scored against ground truth.
+
+Usage: python bench/crossings.py [--work DIR] [CASE ...]
+
+Identification takes minutes a case and the solver a second, so a change to the solver is measured
+here on every rendered case at once, on the same identities before and after (run it from a
+checkout of each). Each session's ``preprocessing/blobs.npz`` holds its blobs, overlap links and
+identities; one animal's area is taken as the median area of the identified individual blobs (the
+session's own area model is not stored). Prints, per case, identity accuracy on all animal-frames
+and on those touching another, and the solver's time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+
+from idtracker.adapters.storage.ground_truth_file import read_ground_truth
+from idtracker.domain.blobs import BlobTable
+from idtracker.domain.crossing_resolution import follow_identities, split_positions
+from idtracker.domain.scoring import identity_accuracy
+
+
+def solved_trajectories(blobs_file: Path, frames: int) -> tuple[np.ndarray, float]:
+    """(frames, N, 2) positions of every identity, crossings solved again, and the solver's seconds."""
+    with np.load(blobs_file) as saved:
+        blobs = BlobTable(saved["frame"], saved["centroid"], saved["area"], saved["bbox"], saved["contour_points"],
+                          saved["contour_offsets"])
+        links, identity, individual = saved["links"], saved["identity"], saved["is_individual"]
+    t0 = time.perf_counter()
+    placements = follow_identities(blobs, links, identity, individual)
+    placed = split_positions(blobs, placements, identity, float(np.median(blobs.area[individual & (identity > 0)])))
+    seconds = time.perf_counter() - t0
+    out = np.full((frames, int(identity.max()), 2), np.nan)
+    known = np.flatnonzero(identity > 0)
+    out[blobs.frame[known], identity[known] - 1] = blobs.centroid[known]
+    for (blob, ident), xy in placed.items():
+        out[blobs.frame[blob], ident - 1] = xy
+    return out, seconds
+
+
+def score_case(folder: Path) -> dict:
+    """Accuracy on all and on touching animal-frames of the case in ``folder``, and the solver's time."""
+    truth = read_ground_truth(folder)
+    (session,) = (folder / "out").glob("session_*")
+    output, seconds = solved_trajectories(session / "preprocessing" / "blobs.npz", len(truth.positions))
+    accuracy = identity_accuracy(truth.positions, truth.touching, truth.body_length, output)
+    touching = accuracy.touching_fraction
+    acc_touching = (float("nan") if touching == 0
+                    else (accuracy.acc_all - (1 - touching) * accuracy.acc_individual) / touching)
+    return {"case": folder.name, "acc_all": accuracy.acc_all, "acc_touching": acc_touching, "solver_s": seconds}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("cases", nargs="*", help="case folders in --work (default: every tracked rendered case)")
+    parser.add_argument("--work", type=Path, default=Path("bench_work"), help="bench/accuracy.py's --work")
+    args = parser.parse_args()
+    folders = ([args.work / c for c in args.cases] if args.cases
+               else sorted(p.parent for p in args.work.glob("*/gt.npz")))
+    missing = [f.name for f in folders if not list((f / "out").glob("session_*/preprocessing/blobs.npz"))]
+    if missing:
+        raise SystemExit(f"crossings.py: no tracked session for {', '.join(missing)} in {args.work}; "
+                         "track them first with bench/accuracy.py --cases ... --work " + str(args.work))
+    print(f"{'case':24s} {'acc_all':>8s} {'acc_tch':>8s} {'solver_s':>9s}")
+    for folder in folders:
+        row = score_case(folder)
+        print(f"{row['case']:24s} {row['acc_all']:8.4f} {row['acc_touching']:8.4f} {row['solver_s']:9.1f}")
+
+
+if __name__ == "__main__":
+    main()
