@@ -25,13 +25,14 @@ def trajectories_output(info: dict, settings: Settings, blobs: BlobTable, identi
         identities: (n_blobs,) int64 1-based identity per blob, 0 for none.
         id_probabilities: (n_blobs,) probability of each blob's identity; NaN (not computed) if None.
         placed: positions of identities followed through crossings, {(blob, identity): (x, y)};
-            their probability is NaN (not computed), as in idtracker.ai.
+            their probability is NaN (not computed), as in idtracker.ai; a blob's own identity
+            there (a blob it shares with a hidden animal) keeps its probability.
         identities_groups: {"Region_k": identities} with exclusive ROIs.
     """
     frames = info["number_of_frames"]
     trajectories = positions_by_identity(frames, n_ids, blobs.frame, blobs.centroid, identities)
     for (blob, identity), xy in (placed or {}).items():
-        if np.isnan(trajectories[blobs.frame[blob], identity - 1, 0]):
+        if identities[blob] == identity or np.isnan(trajectories[blobs.frame[blob], identity - 1, 0]):
             trajectories[blobs.frame[blob], identity - 1] = xy
     probs = np.full(len(blobs), np.nan) if id_probabilities is None else id_probabilities
     prob = values_by_identity(frames, n_ids, blobs.frame, identities, probs)

@@ -25,21 +25,25 @@ from idtracker.domain.crossing_resolution import follow_identities, split_positi
 from idtracker.domain.scoring import identity_accuracy
 
 
-def solved_trajectories(blobs_file: Path, frames: int) -> tuple[np.ndarray, float]:
-    """(frames, N, 2) positions of every identity, crossings solved again, and the solver's seconds."""
+def solved_trajectories(blobs_file: Path, frames: int, animals: int) -> tuple[np.ndarray, float]:
+    """(frames, animals, 2) positions of every identity, crossings solved again as the pipeline
+    writes them (a placed position fills a gap, or replaces its own blob's centroid where the blob
+    is shared), and the solver's seconds."""
     with np.load(blobs_file) as saved:
         blobs = BlobTable(saved["frame"], saved["centroid"], saved["area"], saved["bbox"], saved["contour_points"],
                           saved["contour_offsets"])
         links, identity, individual = saved["links"], saved["identity"], saved["is_individual"]
+    identified = individual & (identity > 0)
+    animal_area = float(np.median(blobs.area[identified])) if identified.any() else 0.0
     t0 = time.perf_counter()
-    placements = follow_identities(blobs, links, identity, individual)
-    placed = split_positions(blobs, placements, identity, float(np.median(blobs.area[individual & (identity > 0)])))
+    placed = split_positions(blobs, follow_identities(blobs, links, identity, individual), identity, animal_area)
     seconds = time.perf_counter() - t0
-    out = np.full((frames, int(identity.max()), 2), np.nan)
+    out = np.full((frames, animals, 2), np.nan)
     known = np.flatnonzero(identity > 0)
     out[blobs.frame[known], identity[known] - 1] = blobs.centroid[known]
     for (blob, ident), xy in placed.items():
-        out[blobs.frame[blob], ident - 1] = xy
+        if identity[blob] == ident or np.isnan(out[blobs.frame[blob], ident - 1, 0]):
+            out[blobs.frame[blob], ident - 1] = xy
     return out, seconds
 
 
@@ -47,7 +51,8 @@ def score_case(folder: Path) -> dict:
     """Accuracy on all and on touching animal-frames of the case in ``folder``, and the solver's time."""
     truth = read_ground_truth(folder)
     (session,) = (folder / "out").glob("session_*")
-    output, seconds = solved_trajectories(session / "preprocessing" / "blobs.npz", len(truth.positions))
+    output, seconds = solved_trajectories(session / "preprocessing" / "blobs.npz", len(truth.positions),
+                                          truth.positions.shape[1])
     accuracy = identity_accuracy(truth.positions, truth.touching, truth.body_length, output)
     touching = accuracy.touching_fraction
     acc_touching = (float("nan") if touching == 0
@@ -61,7 +66,8 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("bench_work"), help="bench/accuracy.py's --work")
     args = parser.parse_args()
     folders = ([args.work / c for c in args.cases] if args.cases
-               else sorted(p.parent for p in args.work.glob("*/gt.npz")))
+               else sorted(p.parents[3] for p in args.work.glob("*/out/session_*/preprocessing/blobs.npz")
+                           if (p.parents[3] / "gt.npz").exists()))
     missing = [f.name for f in folders if not list((f / "out").glob("session_*/preprocessing/blobs.npz"))]
     if missing:
         raise SystemExit(f"crossings.py: no tracked session for {', '.join(missing)} in {args.work}; "

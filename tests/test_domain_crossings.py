@@ -84,6 +84,7 @@ def test_an_animal_hidden_in_a_blob_identified_as_another_is_followed_into_it():
     assert sorted((p.blob, p.identity) for p in placements) == [(2, 1), (3, 1)]
     positions = split_positions(blobs, placements, identity, animal_area=80.0)
     assert positions[(2, 1)][0] < 50 and positions[(3, 1)][0] < 50
+    assert positions[(2, 2)][0] > 50 and positions[(3, 2)][0] > 50  # the blob's own animal: its share
 
 
 def test_an_identity_expected_far_from_its_blob_is_still_placed_on_the_blob():
