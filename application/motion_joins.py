@@ -89,8 +89,8 @@ def join_by_motion(fragments: Fragments, segmented: SegmentedVideo, events: Even
     events.publish(ev.FragmentsJoinedByMotion(len(groups), len(crossing_pairs), len(gap_pairs),
                                               int(joined.is_individual.sum()), min_probability, True,
                                               time.perf_counter() - t0))
-    return JoinedFragments(joined, tracklet_groups(groups, tracklet, fragments), tracklet, fragments, groups, model, ends, blobs,
-                           max_gap)
+    return JoinedFragments(joined, tracklet_groups(groups, tracklet, fragments), tracklet, fragments, groups, model,
+                           ends, blobs, max_gap)
 
 
 def _longest_hiding(fragments: Fragments) -> int:

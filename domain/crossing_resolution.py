@@ -203,7 +203,8 @@ def _mixture_centres(points: np.ndarray, seeds: np.ndarray, k: int) -> np.ndarra
         held = mass > MIN_COMPONENT_MASS  # one that holds no pixel at all starts again on the blob
         mean[held] = (resp[:, held].T @ points) / mass[held, None]
         diff = points[:, None, :] - mean[None]
-        cov[held] = np.einsum("nk,nki,nkj->kij", resp[:, held], diff[:, held], diff[:, held]) / mass[held, None, None] + floor
+        scatter = np.einsum("nk,nki,nkj->kij", resp[:, held], diff[:, held], diff[:, held])
+        cov[held] = scatter / mass[held, None, None] + floor
         for j in np.flatnonzero(~held):
             others = mean[np.arange(k) != j]
             mean[j] = points[np.argmax(np.min(np.linalg.norm(points[:, None] - others[None], axis=2), axis=1))]

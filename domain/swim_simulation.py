@@ -206,7 +206,8 @@ def simulate_swimming(arena: Arena, n_animals: int, n_frames: int, body_length: 
 
     Each animal has a persistent random turn rate (Ornstein-Uhlenbeck), a speed relaxing towards its
     own cruising speed (or near zero while resting) and kicked up by bursts that come with sharp
-    turns; walls ahead turn it away and a nearby neighbour draws it slightly closer.
+    turns; walls ahead turn it away and a nearby neighbour draws it slightly closer (schooling
+    ones also keep their distance, align with their neighbours and follow their speed).
 
     Args:
         arena: where the animals swim.

@@ -191,3 +191,22 @@ def test_an_animal_that_leaves_a_long_crossing_briefly_and_enters_it_again_stays
     assert entering.tolist() == [1, 2, 3] and leaving.tolist() == [4, 5, 6]
     (conserved,) = tracklet_groups([group], tracklet, fragments)
     assert conserved.entering.tolist() == [0, 1, 2] and conserved.leaving.tolist() == [3, 4, 5]
+
+
+def test_an_animal_that_comes_out_twice_is_open_on_its_first_exit():
+    # The time-mirror of the case above: A0 [0, 100) enters, A1 [110, 130) leaves and enters again,
+    # A2 [140, 200) leaves; B enters, C leaves. Fragments A0..A2 are one tracklet; its first exit
+    # (A1) was joined from A0, its second (A2) from A1, so only B -> C is open.
+    start = np.array([0, 110, 140, 0, 145])
+    stop = np.array([100, 130, 200, 100, 200])
+    fragments = Fragments(np.zeros(0, np.int64), start, stop, np.ones(5, bool), np.zeros(0, np.int64),
+                          np.zeros(6, np.int64))
+    tracklet = np.array([0, 0, 0, 1, 2])
+    group = CrossingGroup(np.array([0, 1, 3]), np.array([1, 2, 4]))
+    entering, leaving = open_passages(group, tracklet, fragments)
+    assert entering.tolist() == [3] and leaving.tolist() == [4]
+    three_out = CrossingGroup(np.array([0, 3, 5]), np.array([1, 2, 4]))  # A leaves twice, entered once
+    fragments = Fragments(np.zeros(0, np.int64), np.append(start, 0), np.append(stop, 100), np.ones(6, bool),
+                          np.zeros(0, np.int64), np.zeros(7, np.int64))
+    entering, leaving = open_passages(three_out, np.append(tracklet, 3), fragments)
+    assert entering.tolist() == [3, 5] and leaving.tolist() == [1, 4]

@@ -68,8 +68,8 @@ def test_a_crossing_joined_the_wrong_way_round_is_joined_as_the_animals_look():
     fragments, groups, model, ends, blobs, animal_of_blob = _corridor_fragments(rng)
     joins, _ = sure_joins(groups, model, ends, 0.99)
     tracklets, tracklet = join_fragments(fragments, joins)
-    joined = JoinedFragments(tracklets, tracklet_groups(groups, tracklet, fragments), tracklet, fragments, groups, model, ends,
-                             blobs)
+    joined = JoinedFragments(tracklets, tracklet_groups(groups, tracklet, fragments), tracklet, fragments, groups,
+                             model, ends, blobs)
     animal = animal_of_blob[fragments.first_blobs]
     wrong = [(a, b) for a, b in joins.tolist() if animal[a] != animal[b]]
     assert len(wrong) == 2 and len(joins) > 2  # motion joined the bounce through, sure and wrong
