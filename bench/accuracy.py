@@ -175,7 +175,7 @@ def _row(name, animals, frames, truth, session, wall, rss, code, clip: tuple[int
     timers = info["timers"]
     acc = score.accuracy
     return {**row, "acc_individual": acc.acc_individual, "acc_all": acc.acc_all,
-            "acc_touching": _touching_accuracy(acc.acc_individual, acc.acc_all, acc.touching_fraction),
+            "acc_touching": touching_accuracy(acc.acc_individual, acc.acc_all, acc.touching_fraction),
             "idf1": score.idf1_one_body.idf1, "coverage": acc.coverage,
             "tracking_s": timers.get("Tracking", {}).get("duration_s"),
             "estimated": info.get("estimated_accuracy"), "method": _method(session)}
@@ -191,7 +191,7 @@ def _method(session: Path) -> str:
     return method + (f" (contrastive rejected at {float(rejected[-1]):.3f})" if rejected else "")
 
 
-def _touching_accuracy(acc_individual: float, acc_all: float, touching_fraction: float) -> float:
+def touching_accuracy(acc_individual: float, acc_all: float, touching_fraction: float) -> float:
     """Accuracy on animal-frames touching another (right identity within 0.5 body length), from
     acc_all = (1 - t) acc_individual + t acc_touching."""
     if touching_fraction == 0:

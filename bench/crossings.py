@@ -24,6 +24,8 @@ from idtracker.domain.blobs import BlobTable
 from idtracker.domain.crossing_resolution import follow_identities, split_positions
 from idtracker.domain.scoring import identity_accuracy
 
+from accuracy import touching_accuracy  # bench/ is the script's own folder
+
 
 def solved_trajectories(blobs_file: Path, frames: int, animals: int) -> tuple[np.ndarray, float]:
     """(frames, animals, 2) positions of every identity, crossings solved again as the pipeline
@@ -54,9 +56,7 @@ def score_case(folder: Path) -> dict:
     output, seconds = solved_trajectories(session / "preprocessing" / "blobs.npz", len(truth.positions),
                                           truth.positions.shape[1])
     accuracy = identity_accuracy(truth.positions, truth.touching, truth.body_length, output)
-    touching = accuracy.touching_fraction
-    acc_touching = (float("nan") if touching == 0
-                    else (accuracy.acc_all - (1 - touching) * accuracy.acc_individual) / touching)
+    acc_touching = touching_accuracy(accuracy.acc_individual, accuracy.acc_all, accuracy.touching_fraction)
     return {"case": folder.name, "acc_all": accuracy.acc_all, "acc_touching": acc_touching, "solver_s": seconds}
 
 

@@ -184,8 +184,7 @@ def _mixture_centres(points: np.ndarray, seeds: np.ndarray, k: int) -> np.ndarra
     (8_schooling_s1), 0.8352 -> 0.8404 (8_wall_resting), 0.9558 -> 0.9543 (8_schooling)."""
     centres = list(seeds[:k])
     while len(centres) < k:
-        d = np.min(np.linalg.norm(points[:, None] - np.array(centres)[None], axis=2), axis=1)
-        centres.append(points[np.argmax(d)])
+        centres.append(_farthest_pixel(points, np.array(centres)))
     mean = np.array(centres, np.float64)
     if len(points) < k:
         return mean
@@ -206,8 +205,12 @@ def _mixture_centres(points: np.ndarray, seeds: np.ndarray, k: int) -> np.ndarra
         scatter = np.einsum("nk,nki,nkj->kij", resp[:, held], diff[:, held], diff[:, held])
         cov[held] = scatter / mass[held, None, None] + floor
         for j in np.flatnonzero(~held):
-            others = mean[np.arange(k) != j]
-            mean[j] = points[np.argmax(np.min(np.linalg.norm(points[:, None] - others[None], axis=2), axis=1))]
+            mean[j] = _farthest_pixel(points, mean[np.arange(k) != j])
             cov[j] = start
         weight = np.where(held, mass, 1.0) / np.where(held, mass, 1.0).sum()
     return mean
+
+
+def _farthest_pixel(points: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    """The pixel of ``points`` farthest from every one of ``centres``: where a new component starts."""
+    return points[np.argmax(np.min(np.linalg.norm(points[:, None] - centres[None], axis=2), axis=1))]
