@@ -6,15 +6,16 @@ from __future__ import annotations
 import numpy as np
 from idtracker.domain.crossing_groups import CrossingGroup, crossing_groups
 from idtracker.domain.fragments import Fragments, build_fragments
-from idtracker.domain.motion import fragment_ends, join_log_likelihood, join_posterior, learn_motion
+from idtracker.domain.motion import carried_velocities, fragment_ends, join_log_likelihood, join_posterior, learn_motion
 from idtracker.domain.tracklets import join_fragments, open_passages, sure_joins, tracklet_groups
 
 FRAMES, MEET, HIDDEN = 120, 60, 6
 
 
 def _crossing_scene(rng: np.random.Generator, headings: tuple[float, float] = (0.4, -0.4), speed: float = 3.0,
-                    sizes: tuple[float, float] = (100.0, 104.0)):
-    """Two animals on noisy straight paths that meet at frame MEET and are one blob for HIDDEN frames.
+                    sizes: tuple[float, float] = (100.0, 104.0), parted: int | None = None):
+    """Two animals on noisy straight paths that meet at frame MEET and are one blob for HIDDEN frames
+    (apart again for the one frame ``parted`` among them, where given).
 
     Returns blob frames, centroids, areas, overlap links and the animal of every blob (-1: both)."""
     t = np.arange(FRAMES) - MEET
@@ -23,7 +24,7 @@ def _crossing_scene(rng: np.random.Generator, headings: tuple[float, float] = (0
     frame, centroid, area, animal = [], [], [], []
     index: dict[tuple[int, int], int] = {}
     for k in range(FRAMES):
-        hidden = MEET - HIDDEN // 2 <= k < MEET + HIDDEN // 2
+        hidden = MEET - HIDDEN // 2 <= k < MEET + HIDDEN // 2 and k != parted
         for a in ([-1] if hidden else [0, 1]):
             index[(k, a)] = len(frame)
             frame.append(k)
@@ -68,6 +69,35 @@ def test_the_animal_that_leaves_heading_on_is_the_one_that_entered():
     assert posterior[same].min() > 0.99
     np.testing.assert_allclose(posterior.sum(0), 1)
     np.testing.assert_allclose(posterior.sum(1), 1)
+
+
+def test_animals_apart_for_one_frame_between_two_touches_carry_their_velocity_through():
+    """Two animals of one size crossing in an X part for one frame, where they are still close: from there,
+    without a velocity, the one on the left seems to be the one that leaves on the left (wrong);
+    with the velocity of the sure join before, each continues on its own course."""
+    rng = np.random.default_rng(5)
+    frame, centroid, area, links, animal = _crossing_scene(rng, sizes=(100.0, 100.0), parted=MEET - 2)
+    fragments = build_fragments(frame, links, animal >= 0)
+    model = learn_motion(fragments, centroid, area)
+    first, second = crossing_groups(fragments, links)
+    ends = fragment_ends(fragments, centroid, area)
+    animal_of = np.array([animal[fragments.blobs(f)[0]] for f in range(len(fragments))])
+    assert (fragments.n_images[second.entering] == 1).all()
+
+    def right_way(ends) -> float:
+        posterior = join_posterior(join_log_likelihood(model, ends, second.entering, second.leaving))
+        return float(posterior[animal_of[second.entering][:, None] == animal_of[second.leaving][None]].min())
+
+    before, _ = sure_joins([first], model, ends, 0.99)
+    assert len(before) == 2
+    carried = carried_velocities(ends, before[:, 0], before[:, 1])
+    assert right_way(ends) < 0.5
+    assert right_way(carried) > 0.99
+    one_frame = second.entering
+    gap = (ends.first_frame[one_frame] - ends.last_frame[before[:, 0]])[:, None]
+    np.testing.assert_allclose(carried.last_velocity[one_frame],
+                               (ends.first_position[one_frame] - ends.last_position[before[:, 0]]) / gap)
+    assert np.isnan(carried.first_velocity[one_frame]).all()  # no sure join after them to take it from
 
 
 def test_animals_resting_together_are_not_joined_for_sure():
