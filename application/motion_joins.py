@@ -14,7 +14,8 @@ from idtracker.domain.blobs import BlobTable
 from idtracker.domain.coexistence import Coexistence
 from idtracker.domain.crossing_groups import CrossingGroup, crossing_groups
 from idtracker.domain.fragments import Fragments
-from idtracker.domain.motion import FragmentEnds, MotionModel, calibrated, carried_velocities, fragment_ends, learn_motion
+from idtracker.domain.motion import (FragmentEnds, MotionModel, calibrated, carried_velocities, fragment_ends,
+                                     learn_motion)
 from idtracker.domain.tracklets import gap_joins, join_fragments, most_likely_joins, sure_joins, tracklet_groups
 
 from . import events as ev
@@ -30,8 +31,8 @@ MIN_JOIN_PROBABILITY = 0.9999
 #: it (``carried_velocities``). On the 12 bench videos captured for fusion (976 joins through
 #: crossings of 2-6 animals), the most likely ways were right for 941 joins before and 945 after,
 #: and the log-loss of the right ways fell 134.8 -> 111.0; bars of 0.9, 0.999 and 0.9999 gave
-#: 945-947 and 108.6-110.1, so the choice is not delicate. 0.99 keeps the one join (0.994) that
-#: decided a crossing of two look-alikes on 8_lookalike_s2.
+#: 945-947 and 108.6-110.1: the bar matters little there. 0.99 rather than 0.999 was chosen for
+#: one join of 8_lookalike_s2 (0.994), which alone decided a crossing of two look-alikes.
 MIN_CARRY_PROBABILITY = 0.99
 
 
@@ -87,7 +88,7 @@ def join_by_motion(fragments: Fragments, segmented: SegmentedVideo, events: Even
     ends = fragment_ends(fragments, blobs.centroid, blobs.area)
     likely = most_likely_joins(groups, model, ends)
     model = calibrated(model, ends, likely[:, 0], likely[:, 1])
-    carriers, _ = sure_joins(groups, model, ends, MIN_CARRY_PROBABILITY)
+    carriers = _carrying_joins(groups, model, ends)
     ends = carried_velocities(ends, carriers[:, 0], carriers[:, 1])
     crossing_pairs, _ = sure_joins(groups, model, ends, min_probability)
     joined, tracklet = join_fragments(fragments, crossing_pairs)
@@ -100,6 +101,22 @@ def join_by_motion(fragments: Fragments, segmented: SegmentedVideo, events: Even
                                               time.perf_counter() - t0))
     return JoinedFragments(joined, tracklet_groups(groups, tracklet, fragments), tracklet, fragments, groups, model,
                            ends, blobs, max_gap)
+
+
+def _carrying_joins(groups: list[CrossingGroup], model: MotionModel, ends: FragmentEnds) -> np.ndarray:
+    """(k, 2) sure joins (``MIN_CARRY_PROBABILITY``) one-frame fragments may take a velocity from,
+    judged on the fragments' own ends. A one-frame fragment that leaves a group and enters it again
+    takes none from that group's joins where it has one each way: each would be judged again with
+    the velocity the other gave it, the group's first answer confirming itself."""
+    pairs = []
+    for group in groups:
+        joins, _ = sure_joins([group], model, ends, MIN_CARRY_PROBABILITY)
+        for fragment in np.intersect1d(group.entering, group.leaving):
+            if not np.isfinite(ends.last_velocity[fragment, 0]) and np.isin(fragment, joins[:, 0]) \
+                    and np.isin(fragment, joins[:, 1]):
+                joins = joins[(joins != fragment).all(1)]
+        pairs.append(joins)
+    return np.concatenate(pairs + [np.zeros((0, 2), np.int64)])
 
 
 def _longest_hiding(fragments: Fragments) -> int:

@@ -202,7 +202,11 @@ def carried_velocities(ends: FragmentEnds, before: np.ndarray, after: np.ndarray
     fragment after, as the one it left the previous crossing with. Two animals that part for a
     single frame between two touches are otherwise only "somewhere near here" to the next
     crossing, and its joins a coin toss however clearly they crossed over (8 look-alikes: a
-    0.49 / 0.51 posterior for an X-shaped crossing whose velocities tell it apart)."""
+    0.49 / 0.51 posterior for an X-shaped crossing whose velocities tell it apart).
+
+    The joins must have been judged without these velocities (on the fragments' own ends). The
+    ends returned serve the rest of the pipeline too: a join fusion later overturns leaves the
+    velocity it carried in place (it only adds to the evidence of the next crossing's ways)."""
     before, after = np.asarray(before, np.int64), np.asarray(after, np.int64)
     gap = np.maximum(ends.first_frame[after] - ends.last_frame[before], 1)[:, None]
     velocity = (ends.first_position[after] - ends.last_position[before]) / gap

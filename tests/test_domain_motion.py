@@ -93,11 +93,35 @@ def test_animals_apart_for_one_frame_between_two_touches_carry_their_velocity_th
     carried = carried_velocities(ends, before[:, 0], before[:, 1])
     assert right_way(ends) < 0.5
     assert right_way(carried) > 0.99
-    one_frame = second.entering
-    gap = (ends.first_frame[one_frame] - ends.last_frame[before[:, 0]])[:, None]
+    one_frame, long = before[:, 1], before[:, 0]
+    gap = (ends.first_frame[one_frame] - ends.last_frame[long])[:, None]
     np.testing.assert_allclose(carried.last_velocity[one_frame],
-                               (ends.first_position[one_frame] - ends.last_position[before[:, 0]]) / gap)
+                               (ends.first_position[one_frame] - ends.last_position[long]) / gap)
     assert np.isnan(carried.first_velocity[one_frame]).all()  # no sure join after them to take it from
+    np.testing.assert_array_equal(carried.last_velocity[long], ends.last_velocity[long])  # they have their own
+
+
+def test_a_one_frame_fragment_takes_the_velocity_it_left_a_crossing_with_from_the_join_after_it():
+    """Apart for one frame near the end of a wide X crossing (animals of one size): motion is sure
+    of the short crossing after it, which gives the one-frame fragments the velocity they left the
+    first crossing with."""
+    rng = np.random.default_rng(6)
+    frame, centroid, area, links, animal = _crossing_scene(rng, headings=(0.8, -0.8), sizes=(100.0, 100.0),
+                                                           parted=MEET + 1)
+    fragments = build_fragments(frame, links, animal >= 0)
+    model = learn_motion(fragments, centroid, area)
+    first, second = crossing_groups(fragments, links)
+    ends = fragment_ends(fragments, centroid, area)
+    after, _ = sure_joins([second], model, ends, 0.99)
+    assert len(after) == 2
+    carried = carried_velocities(ends, after[:, 0], after[:, 1])
+    one_frame, long = after[:, 0], after[:, 1]
+    assert (fragments.n_images[one_frame] == 1).all()
+    gap = (ends.first_frame[long] - ends.last_frame[one_frame])[:, None]
+    np.testing.assert_allclose(carried.first_velocity[one_frame],
+                               (ends.first_position[long] - ends.last_position[one_frame]) / gap)
+    assert np.isnan(carried.last_velocity[one_frame]).all()
+    np.testing.assert_array_equal(carried.first_velocity[long], ends.first_velocity[long])
 
 
 def test_animals_resting_together_are_not_joined_for_sure():
@@ -240,3 +264,27 @@ def test_an_animal_that_comes_out_twice_is_open_on_its_first_exit():
                           np.zeros(0, np.int64), np.zeros(7, np.int64))
     entering, leaving = open_passages(three_out, np.append(tracklet, 3), fragments)
     assert entering.tolist() == [3, 5] and leaving.tolist() == [1, 4]
+
+
+def test_a_one_frame_fragment_that_leaves_a_crossing_and_enters_it_again_carries_nothing_there():
+    """A enters a crossing, X (one frame) leaves it and enters it again, B leaves: the only way
+    through is A -> X -> B, sure either way. Each join would be judged again with the velocity the
+    other gave X, so neither carries one; a group X only passes through once still does."""
+    from idtracker.application.motion_joins import _carrying_joins
+    from idtracker.domain.motion import FragmentEnds
+
+    scene = _crossing_scene(np.random.default_rng(0))
+    model = learn_motion(_fragments(scene), scene[1], scene[2])
+    nan = [np.nan, np.nan]
+    ends = FragmentEnds(first_position=np.array([[-30.0, 0], [6, 0], [12, 0]]),
+                        last_position=np.array([[0.0, 0], [6, 0], [42, 0]]),
+                        first_velocity=np.array([[3.0, 0], nan, [3, 0]]),
+                        last_velocity=np.array([[3.0, 0], nan, [3, 0]]),
+                        first_log_area=np.full(3, np.log(100.0)), last_log_area=np.full(3, np.log(100.0)),
+                        area_count=np.array([8, 1, 8]), first_frame=np.array([0, 12, 14]),
+                        last_frame=np.array([10, 12, 24]))
+    through_and_back = CrossingGroup(entering=np.array([0, 1]), leaving=np.array([1, 2]))
+    assert len(sure_joins([through_and_back], model, ends, 0.99)[0]) == 2
+    assert len(_carrying_joins([through_and_back], model, ends)) == 0
+    once = CrossingGroup(entering=np.array([0]), leaving=np.array([1]))
+    np.testing.assert_array_equal(_carrying_joins([once], model, ends), [[0, 1]])
