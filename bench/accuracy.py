@@ -1,7 +1,7 @@
 """Identity accuracy and cost on rendered videos with ground truth, and on test_A against idtracker.ai.
 
-Usage: python bench/accuracy.py [--quick] [--cases NAME ...] [--work DIR] [--wo_identities] [--score_only]
-       [--track_args IDTRACKERAI_ARG ...]
+Usage: python bench/accuracy.py [--quick] [--cases NAME ...] [--seeds K ...] [--work DIR] [--wo_identities]
+       [--score_only] [--track_args IDTRACKERAI_ARG ...]
 
 Each case is rendered once (cached in --work, default bench_work/), tracked by the real
 ``idtrackerai`` command in a child process (timed, peak RSS from GNU time when available), and
@@ -279,6 +279,8 @@ def main() -> None:
     unknown = [name for name in names if name not in known]
     if unknown:
         parser.error(f"--cases: unknown {', '.join(unknown)}; valid: {', '.join(known)}")
+    if args.seeds and not args.cases:
+        parser.error("--seeds needs --cases: the rendered cases to render on those seeds")
     if args.seeds and any(name in real for name in names):
         parser.error("--seeds: test_A and its clips are real videos, with no seed; name rendered cases")
     if args.seeds and any(seed < 0 for seed in args.seeds):
@@ -288,12 +290,14 @@ def main() -> None:
         print("mode: track_wo_identities (no identification)")
     work = args.work.resolve()
     rows = []
-    for name in names:
-        case = next((c for c in CASES if c.name == name), None)
-        for run in [on_seed(case, seed) for seed in args.seeds] if args.seeds else [case]:
-            rows.append(test_a_case(work, extra, args.case_timeout, name) if name in real
-                        else rendered_case(run, work, extra, args.case_timeout))
-            print(f"done {rows[-1]['case']}: {rows[-1]}", file=sys.stderr)
+    runs = [next((c for c in CASES if c.name == name), name) for name in names]
+    if args.seeds:
+        seeded = {run.name: run for case in runs for run in (on_seed(case, seed) for seed in args.seeds)}
+        runs = list(seeded.values())  # 8_short and 8_short_s1 on seed 1 are one video, tracked once
+    for run in runs:
+        rows.append(test_a_case(work, extra, args.case_timeout, run) if run in real
+                    else rendered_case(run, work, extra, args.case_timeout))
+        print(f"done {rows[-1]['case']}: {rows[-1]}", file=sys.stderr)
     print_table(rows)
     print(f"chart: {plot_table(rows, work / 'accuracy.png')}")
 
