@@ -111,11 +111,9 @@ def _carrying_joins(groups: list[CrossingGroup], model: MotionModel, ends: Fragm
     pairs = []
     for group in groups:
         joins, _ = sure_joins([group], model, ends, MIN_CARRY_PROBABILITY)
-        for fragment in np.intersect1d(group.entering, group.leaving):
-            if not np.isfinite(ends.last_velocity[fragment, 0]) and np.isin(fragment, joins[:, 0]) \
-                    and np.isin(fragment, joins[:, 1]):
-                joins = joins[(joins != fragment).all(1)]
-        pairs.append(joins)
+        both_ways = [f for f in np.intersect1d(group.entering, group.leaving)
+                     if not np.isfinite(ends.last_velocity[f, 0]) and f in joins[:, 0] and f in joins[:, 1]]
+        pairs.append(joins[~np.isin(joins, both_ways).any(1)])
     return np.concatenate(pairs + [np.zeros((0, 2), np.int64)])
 
 

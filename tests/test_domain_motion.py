@@ -265,26 +265,3 @@ def test_an_animal_that_comes_out_twice_is_open_on_its_first_exit():
     entering, leaving = open_passages(three_out, np.append(tracklet, 3), fragments)
     assert entering.tolist() == [3, 5] and leaving.tolist() == [1, 4]
 
-
-def test_a_one_frame_fragment_that_leaves_a_crossing_and_enters_it_again_carries_nothing_there():
-    """A enters a crossing, X (one frame) leaves it and enters it again, B leaves: the only way
-    through is A -> X -> B, sure either way. Each join would be judged again with the velocity the
-    other gave X, so neither carries one; a group X only passes through once still does."""
-    from idtracker.application.motion_joins import _carrying_joins
-    from idtracker.domain.motion import FragmentEnds
-
-    scene = _crossing_scene(np.random.default_rng(0))
-    model = learn_motion(_fragments(scene), scene[1], scene[2])
-    nan = [np.nan, np.nan]
-    ends = FragmentEnds(first_position=np.array([[-30.0, 0], [6, 0], [12, 0]]),
-                        last_position=np.array([[0.0, 0], [6, 0], [42, 0]]),
-                        first_velocity=np.array([[3.0, 0], nan, [3, 0]]),
-                        last_velocity=np.array([[3.0, 0], nan, [3, 0]]),
-                        first_log_area=np.full(3, np.log(100.0)), last_log_area=np.full(3, np.log(100.0)),
-                        area_count=np.array([8, 1, 8]), first_frame=np.array([0, 12, 14]),
-                        last_frame=np.array([10, 12, 24]))
-    through_and_back = CrossingGroup(entering=np.array([0, 1]), leaving=np.array([1, 2]))
-    assert len(sure_joins([through_and_back], model, ends, 0.99)[0]) == 2
-    assert len(_carrying_joins([through_and_back], model, ends)) == 0
-    once = CrossingGroup(entering=np.array([0]), leaving=np.array([1]))
-    np.testing.assert_array_equal(_carrying_joins([once], model, ends), [[0, 1]])
