@@ -6,7 +6,8 @@ from pathlib import Path
 
 import numpy as np
 from idtracker.domain.blobs import BlobTable
-from idtracker.domain.trajectories import area_statistics, positions_by_identity, values_by_identity
+from idtracker.domain.trajectories import (area_statistics, positions_by_identity, values_by_identity,
+                                          with_placed_positions)
 from idtracker.domain.trajectory_record import trajectories_dict
 
 from .settings import Settings
@@ -30,10 +31,8 @@ def trajectories_output(info: dict, settings: Settings, blobs: BlobTable, identi
         identities_groups: {"Region_k": identities} with exclusive ROIs.
     """
     frames = info["number_of_frames"]
-    trajectories = positions_by_identity(frames, n_ids, blobs.frame, blobs.centroid, identities)
-    for (blob, identity), xy in (placed or {}).items():
-        if identities[blob] == identity or np.isnan(trajectories[blobs.frame[blob], identity - 1, 0]):
-            trajectories[blobs.frame[blob], identity - 1] = xy
+    trajectories = with_placed_positions(positions_by_identity(frames, n_ids, blobs.frame, blobs.centroid, identities),
+                                         blobs.frame, identities, placed or {})
     probs = np.full(len(blobs), np.nan) if id_probabilities is None else id_probabilities
     prob = values_by_identity(frames, n_ids, blobs.frame, identities, probs)
     prob[np.isnan(trajectories[..., 0])] = 0.0

@@ -23,6 +23,7 @@ from idtracker.adapters.storage.ground_truth_file import read_ground_truth
 from idtracker.domain.blobs import BlobTable
 from idtracker.domain.crossing_resolution import follow_identities, split_positions
 from idtracker.domain.scoring import identity_accuracy
+from idtracker.domain.trajectories import positions_by_identity, with_placed_positions
 
 from accuracy import touching_accuracy  # bench/ is the script's own folder
 
@@ -40,13 +41,8 @@ def solved_trajectories(blobs_file: Path, frames: int, animals: int) -> tuple[np
     t0 = time.perf_counter()
     placed = split_positions(blobs, follow_identities(blobs, links, identity, individual), identity, animal_area)
     seconds = time.perf_counter() - t0
-    out = np.full((frames, animals, 2), np.nan)
-    known = np.flatnonzero(identity > 0)
-    out[blobs.frame[known], identity[known] - 1] = blobs.centroid[known]
-    for (blob, ident), xy in placed.items():
-        if identity[blob] == ident or np.isnan(out[blobs.frame[blob], ident - 1, 0]):
-            out[blobs.frame[blob], ident - 1] = xy
-    return out, seconds
+    out = positions_by_identity(frames, animals, blobs.frame, blobs.centroid, identity)
+    return with_placed_positions(out, blobs.frame, identity, placed), seconds
 
 
 def score_case(folder: Path) -> dict:

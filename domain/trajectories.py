@@ -20,6 +20,19 @@ def positions_by_identity(number_of_frames: int, number_of_identities: int, blob
     return out
 
 
+def with_placed_positions(trajectories: np.ndarray, blob_frame: np.ndarray, blob_identity: np.ndarray,
+                          placed: dict[tuple[int, int], tuple[float, float]]) -> np.ndarray:
+    """``trajectories`` (modified in place and returned) with the positions the crossings solver
+    placed, ``{(blob, identity): (x, y)}``: each fills its identity's gap in that frame, or replaces
+    the centroid of its own blob where that blob is shared with a hidden animal (the whole blob's
+    centroid lies between the two)."""
+    for (blob, identity), xy in placed.items():
+        row = trajectories[blob_frame[blob], identity - 1]
+        if blob_identity[blob] == identity or np.isnan(row[0]):
+            trajectories[blob_frame[blob], identity - 1] = xy
+    return trajectories
+
+
 def values_by_identity(number_of_frames: int, number_of_identities: int, blob_frame: np.ndarray,
                        blob_identity: np.ndarray, values: np.ndarray) -> np.ndarray:
     """(frames, identities) float64 of a per-blob value, NaN where the identity was not seen."""

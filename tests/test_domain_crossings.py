@@ -96,3 +96,18 @@ def test_an_identity_expected_far_from_its_blob_is_still_placed_on_the_blob():
     for identity in (1, 2):
         x, y = positions[(0, identity)]
         assert 38 <= x <= 62 and 23 <= y <= 37, positions
+
+
+def test_placed_positions_fill_gaps_and_replace_a_shared_blobs_own_centroid():
+    """Identity 1 is hidden in identity 2's blob in frame 1: it gets its placed position there, and
+    identity 2 its share of the blob instead of the whole blob's centroid; a placed position never
+    overwrites another blob's identified centroid."""
+    from idtracker.domain.trajectories import positions_by_identity, with_placed_positions
+
+    frame, identity = np.array([0, 0, 1]), np.array([1, 2, 2])
+    centroid = np.array([[0.0, 0.0], [10.0, 0.0], [6.0, 0.0]])
+    out = positions_by_identity(2, 2, frame, centroid, identity)
+    placed = {(2, 1): (3.0, 0.0), (2, 2): (9.0, 0.0), (1, 1): (99.0, 99.0)}
+    with_placed_positions(out, frame, identity, placed)
+    np.testing.assert_array_equal(out[1], [[3.0, 0.0], [9.0, 0.0]])
+    np.testing.assert_array_equal(out[0], [[0.0, 0.0], [10.0, 0.0]])
