@@ -88,9 +88,11 @@ def join_by_motion(fragments: Fragments, segmented: SegmentedVideo, events: Even
     ends = fragment_ends(fragments, blobs.centroid, blobs.area)
     likely = most_likely_joins(groups, model, ends)
     model = calibrated(model, ends, likely[:, 0], likely[:, 1])
-    carriers = _carrying_joins(groups, model, ends)
-    ends = carried_velocities(ends, carriers[:, 0], carriers[:, 1])
-    crossing_pairs, _ = sure_joins(groups, model, ends, min_probability)
+    judged = [sure_joins([group], model, ends, MIN_CARRY_PROBABILITY) for group in groups]
+    carriers = _carrying_joins(groups, judged, ends)
+    carried = carried_velocities(ends, carriers[:, 0], carriers[:, 1])
+    crossing_pairs = _sure_pairs(groups, judged, model, ends, carried, min_probability)
+    ends = carried
     joined, tracklet = join_fragments(fragments, crossing_pairs)
     max_gap = _longest_hiding(fragments)
     gap_pairs, _ = gap_joins(joined, model, fragment_ends(joined, blobs.centroid, blobs.area), max_gap, min_probability)
@@ -103,18 +105,41 @@ def join_by_motion(fragments: Fragments, segmented: SegmentedVideo, events: Even
                            ends, blobs, max_gap)
 
 
-def _carrying_joins(groups: list[CrossingGroup], model: MotionModel, ends: FragmentEnds) -> np.ndarray:
+def _carrying_joins(groups: list[CrossingGroup], judged: list[tuple[np.ndarray, np.ndarray]],
+                    ends: FragmentEnds) -> np.ndarray:
     """(k, 2) sure joins (``MIN_CARRY_PROBABILITY``) one-frame fragments may take a velocity from,
-    judged on the fragments' own ends. A one-frame fragment that leaves a group and enters it again
-    takes none from that group's joins where it has one each way: each would be judged again with
-    the velocity the other gave it, the group's first answer confirming itself."""
+    from each group's ``judged`` joins and posteriors (``sure_joins`` at that bar, on the fragments'
+    own ends). A one-frame fragment that leaves a group and enters it again takes none from that
+    group's joins where it has one each way: each would be judged again with the velocity the other
+    gave it, the group's first answer confirming itself."""
     pairs = []
-    for group in groups:
-        joins, _ = sure_joins([group], model, ends, MIN_CARRY_PROBABILITY)
+    for group, (joins, _) in zip(groups, judged):
         both_ways = [f for f in np.intersect1d(group.entering, group.leaving)
                      if not np.isfinite(ends.last_velocity[f, 0]) and f in joins[:, 0] and f in joins[:, 1]]
         pairs.append(joins[~np.isin(joins, both_ways).any(1)])
     return np.concatenate(pairs + [np.zeros((0, 2), np.int64)])
+
+
+def _sure_pairs(groups: list[CrossingGroup], judged: list[tuple[np.ndarray, np.ndarray]], model: MotionModel,
+                ends: FragmentEnds, carried: FragmentEnds, min_probability: float) -> np.ndarray:
+    """(k, 2) the joins whose posterior on the ``carried`` ends reaches ``min_probability``.
+    A group none of whose fragments took a velocity has the same ways as when it was ``judged``
+    (at ``MIN_CARRY_PROBABILITY``): its joins above the bar are taken from there instead of being
+    judged again (most groups; judging them all twice tripled the joins' time on 8_lookalike)."""
+    if min_probability < MIN_CARRY_PROBABILITY:  # the judged joins hold only the pairs above that bar
+        return sure_joins(groups, model, carried, min_probability)[0]
+    changed = ~(_same(ends.first_velocity, carried.first_velocity) & _same(ends.last_velocity, carried.last_velocity))
+    pairs = []
+    for group, (joins, probability) in zip(groups, judged):
+        if changed[group.entering].any() or changed[group.leaving].any():
+            joins, probability = sure_joins([group], model, carried, min_probability)
+        pairs.append(joins[probability >= min_probability])
+    return np.concatenate(pairs + [np.zeros((0, 2), np.int64)])
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per row, whether two (F, 2) arrays hold the same values (NaN equal to NaN)."""
+    return ((a == b) | (np.isnan(a) & np.isnan(b))).all(1)
 
 
 def _longest_hiding(fragments: Fragments) -> int:
