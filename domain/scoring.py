@@ -100,6 +100,38 @@ def _co_location(reference: np.ndarray, output: np.ndarray, radius: float) -> np
     return near
 
 
+@attrs.frozen
+class Matching:
+    """Output ids matched one-to-one to reference animals by the most co-located animal-frames.
+
+    Attributes:
+        near: (F, K, N) bool, output id k lies within the radius of animal n.
+        correct: (F, N) bool, animal n's matched output id lies near it.
+        mapping: (output id, animal) pairs.
+    """
+
+    near: np.ndarray
+    correct: np.ndarray
+    mapping: tuple[tuple[int, int], ...]
+
+    def output_correct(self) -> np.ndarray:
+        """(F, K) bool: output id k lies near the animal it is matched to (False for an id matched
+        to none): right as an identity the output gives, where ``correct`` is right as an animal."""
+        right = np.zeros(self.near.shape[:2], bool)
+        for k, n in self.mapping:
+            right[:, k] = self.near[:, k, n]
+        return right
+
+
+def match_identities(reference: np.ndarray, output: np.ndarray, radius: float) -> Matching:
+    """score.py's matching of ``output`` (F, K, 2) to ``reference`` (F, N, 2), as many frames each."""
+    near = _co_location(reference, output, radius)
+    rows, cols = linear_sum_assignment(-near.sum(0))
+    correct = np.zeros(reference.shape[:2], bool)
+    correct[:, cols] = near[:, rows, cols]
+    return Matching(near, correct, tuple((int(k), int(n)) for k, n in zip(rows, cols)))
+
+
 def identity_accuracy(reference: np.ndarray, touching: np.ndarray, body_length: float | None,
                       output: np.ndarray, radius_fraction: float = 0.5) -> IdentityAccuracy:
     """Identity accuracy of ``output`` (F', K, 2) against ``reference`` (F, N, 2), as score.py defines it.
@@ -116,10 +148,8 @@ def identity_accuracy(reference: np.ndarray, touching: np.ndarray, body_length: 
     output = np.asarray(output, float)[:frames]
     touching = np.asarray(touching, bool)[:frames]
     radius = radius_fraction * (DEFAULT_BODY_LENGTH if body_length is None else body_length)
-    near = _co_location(reference, output, radius)
-    rows, cols = linear_sum_assignment(-near.sum(0))
-    correct = np.zeros(reference.shape[:2], bool)
-    correct[:, cols] = near[:, rows, cols]
+    matching = match_identities(reference, output, radius)
+    near, correct = matching.near, matching.correct
     present = ~np.isnan(reference[..., 0])
     individual = present & ~touching
     near_any = near.any(2) & ~np.isnan(output[..., 0])
@@ -131,7 +161,7 @@ def identity_accuracy(reference: np.ndarray, touching: np.ndarray, body_length: 
         assigned_precision=float(correct.sum() / max(near_any.sum(), 1)),
         coverage=float(near.any(1)[present].mean()),
         touching_fraction=float(touching[present].mean()),
-        mapping=tuple((int(k), int(n)) for k, n in zip(rows, cols)))
+        mapping=matching.mapping)
 
 
 def identity_f1(reference: np.ndarray, output: np.ndarray, threshold_px: float) -> IdentityF1:

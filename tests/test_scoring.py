@@ -13,7 +13,7 @@ import pytest
 from idtracker.adapters.storage.ground_truth_file import read_ground_truth, write_ground_truth
 from idtracker.adapters.video.renderer import RenderSettings, render_video
 from idtracker.domain.ground_truth import GroundTruth
-from idtracker.domain.scoring import identity_accuracy, identity_f1, score_tracking
+from idtracker.domain.scoring import identity_accuracy, identity_f1, match_identities, score_tracking
 from synthetic_videos import SHARED
 
 
@@ -111,6 +111,17 @@ def test_a_swap_costs_the_frames_after_it() -> None:
     accuracy = identity_accuracy(reference, np.zeros((frames, animals), bool), 40.0, output)
     assert accuracy.acc_all == pytest.approx(1 - 2 * (frames - swap_at) / (frames * animals))
     assert accuracy.coverage == 1.0
+
+
+def test_after_a_swap_both_identities_are_wrong_where_they_are_and_an_extra_one_is_never_right() -> None:
+    frames, animals, swap_at = 100, 4, 60
+    reference, _ = _scene(np.random.default_rng(2), frames, animals, absent=0.0)
+    output = np.concatenate([reference, reference[:, :1] + 500.0], axis=1)  # id 4 matches no animal
+    output[swap_at:, [0, 1]] = output[swap_at:, [1, 0]]
+    right = match_identities(reference, output, 20.0).output_correct()
+    assert right.shape == (frames, animals + 1)
+    assert right[:swap_at, :4].all() and not right[swap_at:, :2].any() and right[swap_at:, 2:4].all()
+    assert not right[:, 4].any()
 
 
 def _brute_force_idf1(reference: np.ndarray, output: np.ndarray, threshold: float) -> float:

@@ -1,0 +1,115 @@
+"""Whether the identity probabilities of sessions ``bench/accuracy.py`` tracked keep their promise.
+
+Usage: python bench/calibration.py [--work DIR] [CASE ...]
+
+``estimated_accuracy`` must be within a point of the measured accuracy (issue 11), and it is the
+mean of the identities' probabilities: this table says which probabilities break the promise. For
+each rendered case (ground truth needed), over every position the output gives an identity with a
+probability (``id_probabilities``: the identified individual blobs), identities matched to animals as
+score.py does, an identity being right where its animal lies within half a body length: the
+session's estimate, the mean probability and the right fraction of those identity-frames, the
+calibration error (how far each probability bin's right fraction is from its mean probability,
+weighted by its identity-frames), and the identity-frames given 0.999 or more: their share and how
+many of them are right. Draws
+every case's wrong fraction per probability bin into ``--work/calibration.png``. Reads the sessions only; tracks
+nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from idtracker.adapters.storage.ground_truth_file import read_ground_truth  # noqa: E402
+from idtracker.adapters.storage.trajectory_files import read_trajectories  # noqa: E402
+from idtracker.application.errors import UserError  # noqa: E402
+from idtracker.domain.calibration import Reliability, reliability  # noqa: E402
+from idtracker.domain.scoring import DEFAULT_BODY_LENGTH, match_identities  # noqa: E402
+
+#: Probability from which an identity counts as sure in the table.
+SURE = 0.999
+#: Distance gate in body lengths, as ``acc_individual``.
+RADIUS_FRACTION = 0.5
+
+
+def case_reliability(folder: Path) -> tuple[float | None, Reliability]:
+    """(the session's estimated_accuracy, the reliability of its identities) of the case in ``folder``."""
+    truth = read_ground_truth(folder)
+    (session,) = (folder / "out").glob("session_*")
+    data = read_trajectories(session)
+    frames = min(len(truth.positions), len(data["trajectories"]))
+    body = truth.body_length if truth.body_length is not None else DEFAULT_BODY_LENGTH
+    matching = match_identities(truth.positions[:frames], data["trajectories"][:frames], RADIUS_FRACTION * body)
+    probability = np.asarray(data["id_probabilities"], float)[:frames, :, 0]
+    estimate = json.loads((session / "session.json").read_text()).get("estimated_accuracy")
+    return estimate, reliability(probability, matching.output_correct())
+
+
+def _row(name: str, estimate: float | None, table: Reliability) -> str:
+    sure = table.edges[:-1] >= SURE
+    n_sure = int(table.count[sure].sum())
+    right_sure = float(np.nansum(table.right_fraction[sure] * table.count[sure]) / max(n_sure, 1))
+    shown = f"{estimate:.4f}" if estimate is not None else "   -  "
+    return (f"{name:24s} {shown:>8s} {table.estimated:8.4f} {table.measured:8.4f} {table.calibration_error:7.4f} "
+            f"{n_sure / max(table.count.sum(), 1):8.3f} {right_sure:8.4f}")
+
+
+def _plot(rows: list[tuple[str, Reliability]], path: Path) -> None:
+    """Per probability bin, each case's fraction of wrong identities (a dot, its area the bin's share
+    of the case's identities) beside the fraction its probabilities promised (a dash, same colour)."""
+    figure, axis = plt.subplots(figsize=(9, 5))
+    edges = rows[0][1].edges
+    for c, (name, table) in enumerate(rows):
+        filled = np.flatnonzero(table.count > 0)
+        x = filled + (c - (len(rows) - 1) / 2) * 0.6 / max(len(rows), 1)
+        share = table.count[filled] / table.count.sum()
+        dots = axis.scatter(x, 1 - table.right_fraction[filled], s=20 + 300 * share, alpha=0.7, label=name)
+        axis.scatter(x, 1 - table.mean_probability[filled], marker="_", s=120, color=dots.get_facecolor()[0])
+    labels = [f"[{a:g}, {b:g})" for a, b in zip(edges[:-1], edges[1:])]
+    axis.set_xticks(range(len(labels)), labels[:-1] + [labels[-1][:-1] + "]"])
+    axis.set(xlabel="probability given to the identity", ylabel="fraction of identities wrong",
+             title="Identity probabilities: dots = wrong, dashes = promised wrong (1 - mean probability)")
+    axis.set_ylim(-0.02, 1.02)
+    axis.legend(fontsize=6, ncol=2, loc="upper right")
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("cases", nargs="*", help="case folders in --work (default: every tracked rendered case)")
+    parser.add_argument("--work", type=Path, default=Path("bench_work"), help="bench/accuracy.py's --work")
+    args = parser.parse_args()
+    folders = ([args.work / c for c in args.cases] if args.cases
+               else sorted(p.parents[2] for p in args.work.glob("*/out/session_*/session.json")
+                           if (p.parents[2] / "gt.npz").exists()))
+    missing = [f.name for f in folders if not list((f / "out").glob("session_*/session.json"))
+               or not (f / "gt.npz").exists()]
+    if missing:
+        raise SystemExit(f"calibration.py: no tracked session with ground truth for {', '.join(missing)} in "
+                         f"{args.work}; track them first with bench/accuracy.py --cases ... --work {args.work}")
+    print(f"{'case':24s} {'estimate':>8s} {'mean_p':>8s} {'right':>8s} {'ECE':>7s} {'p>=.999':>8s} {'right':>8s}")
+    rows = []
+    for folder in folders:
+        try:
+            estimate, table = case_reliability(folder)
+        except UserError as error:  # a session still being tracked, or one that failed
+            print(f"{folder.name:24s} not scored: {error}")
+            continue
+        print(_row(folder.name, estimate, table))
+        rows.append((folder.name, table))
+    if rows:
+        _plot(rows, args.work / "calibration.png")
+        print(f"chart: {args.work / 'calibration.png'}")
+
+
+if __name__ == "__main__":
+    main()

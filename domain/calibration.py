@@ -1,0 +1,69 @@
+"""How far the identity probabilities a session reports can be trusted: reliability by probability.
+
+``estimated_accuracy`` is the image-weighted mean of the identities' probabilities, so it is right
+on average only when, among the identities given probability p, a fraction p is right. A session
+can meet its estimate by luck (confidently wrong identities cancelling doubtful right ones) and miss
+it for a reason its mean cannot show; the reliability table shows which: identities (one per
+identified position, say) binned by the probability they were given, each bin's right fraction
+beside its mean probability. The bins are finest near 1, where most identities lie (on the crowded
+bench tank, 73-85 % of them at 0.999 or more, of which 7-10 % wrong).
+"""
+
+from __future__ import annotations
+
+import attrs
+import numpy as np
+
+#: Bin edges: the doubtful half, then ever closer to certainty (each bin 10x nearer 1 than the last).
+EDGES = np.array([0.0, 0.5, 0.9, 0.99, 0.999, 0.9999, 1.0])
+
+
+@attrs.frozen
+class Reliability:
+    """Identities binned by the probability they were given.
+
+    Attributes:
+        edges: (B + 1,) bin edges; bin b holds edges[b] <= p < edges[b + 1], the last one p = 1 too.
+        count: (B,) identities in each bin.
+        mean_probability: (B,) their mean probability (NaN where empty).
+        right_fraction: (B,) the fraction of them that is right (NaN where empty).
+    """
+
+    edges: np.ndarray
+    count: np.ndarray
+    mean_probability: np.ndarray
+    right_fraction: np.ndarray
+
+    @property
+    def estimated(self) -> float:
+        """The mean probability over all binned identities (what ``estimated_accuracy`` promises)."""
+        filled = self.count > 0
+        return float(np.sum(self.mean_probability[filled] * self.count[filled]) / max(self.count.sum(), 1))
+
+    @property
+    def measured(self) -> float:
+        """The fraction of all binned identities that is right."""
+        filled = self.count > 0
+        return float(np.sum(self.right_fraction[filled] * self.count[filled]) / max(self.count.sum(), 1))
+
+    @property
+    def calibration_error(self) -> float:
+        """Expected calibration error: the count-weighted mean |right fraction - mean probability|
+        over the bins. Zero only when every bin keeps its promise, not only their mean."""
+        filled = self.count > 0
+        gap = np.abs(self.right_fraction[filled] - self.mean_probability[filled])
+        return float(np.sum(gap * self.count[filled]) / max(self.count.sum(), 1))
+
+
+def reliability(probability: np.ndarray, right: np.ndarray, edges: np.ndarray = EDGES) -> Reliability:
+    """The reliability table of identities given ``probability`` (NaN: none given, not counted) and
+    ``right`` (bool, same shape): whether each is the animal's."""
+    probability, right = np.ravel(probability), np.ravel(right)
+    kept = np.isfinite(probability)
+    probability, right = probability[kept], right[kept]
+    bins = np.clip(np.searchsorted(edges, probability, side="right") - 1, 0, len(edges) - 2)
+    count = np.bincount(bins, minlength=len(edges) - 1)
+    with np.errstate(invalid="ignore"):
+        mean_probability = np.bincount(bins, probability, len(edges) - 1) / count
+        right_fraction = np.bincount(bins, right.astype(float), len(edges) - 1) / count
+    return Reliability(np.asarray(edges, float), count, mean_probability, right_fraction)

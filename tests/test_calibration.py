@@ -1,0 +1,36 @@
+"""Reliability of identity probabilities: bins, the promise they make and how far it is kept."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from idtracker.domain.calibration import EDGES, reliability
+
+
+def test_identities_that_are_right_as_often_as_promised_keep_the_promise_in_every_bin():
+    rng = np.random.default_rng(0)
+    probability = rng.choice([0.3, 0.7, 0.95, 0.995], 200_000)
+    right = rng.uniform(size=probability.size) < probability
+    table = reliability(probability, right)
+    assert table.calibration_error < 0.01
+    assert table.estimated == pytest.approx(probability.mean())
+    assert table.measured == pytest.approx(right.mean())
+
+
+def test_confidently_wrong_identities_break_the_promise_where_they_are_not_only_on_average():
+    # a tenth of the identities given 0.99999 are wrong and the doubtful ones (0.3) all right:
+    # the mean probability nearly matches the right fraction, the bins do not
+    probability = np.r_[np.full(900, 0.99999), np.full(100, 0.3)]
+    right = np.r_[np.arange(900) >= 90, np.ones(100, bool)]
+    table = reliability(probability, right)
+    assert abs(table.estimated - table.measured) < 0.07
+    top, low = len(EDGES) - 2, 0
+    assert table.count[top] == 900 and table.right_fraction[top] == pytest.approx(0.9)
+    assert table.count[low] == 100 and table.right_fraction[low] == 1.0
+    assert table.calibration_error == pytest.approx(0.9 * 0.09999 + 0.1 * 0.7, abs=1e-6)
+
+
+def test_identities_without_a_probability_are_not_counted_and_a_probability_of_one_is_in_the_top_bin():
+    table = reliability(np.array([[np.nan, 1.0], [0.5, np.nan]]), np.array([[False, True], [True, False]]))
+    assert table.count.sum() == 2 and table.count[-1] == 1 and table.count[1] == 1
+    assert np.isnan(table.mean_probability[2]) and table.measured == 1.0
