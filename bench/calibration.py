@@ -17,7 +17,6 @@ nothing.
 
 from __future__ import annotations
 
-import argparse
 import json
 from pathlib import Path
 
@@ -32,6 +31,7 @@ from idtracker.adapters.storage.trajectory_files import read_trajectories  # noq
 from idtracker.application.errors import UserError  # noqa: E402
 from idtracker.domain.calibration import Reliability, reliability  # noqa: E402
 from idtracker.domain.scoring import DEFAULT_BODY_LENGTH, match_identities  # noqa: E402
+from tracked_cases import tracked_cases  # noqa: E402  (bench/ is the script's own folder)
 
 #: Probability from which an identity counts as sure in the table.
 SURE = 0.999
@@ -84,18 +84,7 @@ def _plot(rows: list[tuple[str, Reliability]], path: Path) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("cases", nargs="*", help="case folders in --work (default: every tracked rendered case)")
-    parser.add_argument("--work", type=Path, default=Path("bench_work"), help="bench/accuracy.py's --work")
-    args = parser.parse_args()
-    folders = ([args.work / c for c in args.cases] if args.cases
-               else sorted(p.parents[2] for p in args.work.glob("*/out/session_*/session.json")
-                           if (p.parents[2] / "gt.npz").exists()))
-    missing = [f.name for f in folders if not list((f / "out").glob("session_*/session.json"))
-               or not (f / "gt.npz").exists()]
-    if missing:
-        raise SystemExit(f"calibration.py: no tracked session with ground truth for {', '.join(missing)} in "
-                         f"{args.work}; track them first with bench/accuracy.py --cases ... --work {args.work}")
+    folders = tracked_cases("calibration.py", __doc__.splitlines()[0], "session.json")
     print(f"{'case':24s} {'estimate':>8s} {'mean_p':>8s} {'right':>8s} {'ECE':>7s} {'p>=.999':>8s} {'right':>8s}")
     rows = []
     for folder in folders:
@@ -107,8 +96,9 @@ def main() -> None:
         print(_row(folder.name, estimate, table))
         rows.append((folder.name, table))
     if rows:
-        _plot(rows, args.work / "calibration.png")
-        print(f"chart: {args.work / 'calibration.png'}")
+        chart = folders[0].parent / "calibration.png"  # in --work, beside its cases
+        _plot(rows, chart)
+        print(f"chart: {chart}")
 
 
 if __name__ == "__main__":

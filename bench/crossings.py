@@ -13,7 +13,6 @@ and on those touching another, and the solver's time.
 
 from __future__ import annotations
 
-import argparse
 import time
 from pathlib import Path
 
@@ -26,6 +25,7 @@ from idtracker.domain.scoring import identity_accuracy
 from idtracker.domain.trajectories import positions_by_identity, with_placed_positions
 
 from accuracy import touching_accuracy  # bench/ is the script's own folder
+from tracked_cases import tracked_cases
 
 
 def solved_trajectories(blobs_file: Path, frames: int, animals: int) -> tuple[np.ndarray, float]:
@@ -57,17 +57,7 @@ def score_case(folder: Path) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("cases", nargs="*", help="case folders in --work (default: every tracked rendered case)")
-    parser.add_argument("--work", type=Path, default=Path("bench_work"), help="bench/accuracy.py's --work")
-    args = parser.parse_args()
-    folders = ([args.work / c for c in args.cases] if args.cases
-               else sorted(p.parents[3] for p in args.work.glob("*/out/session_*/preprocessing/blobs.npz")
-                           if (p.parents[3] / "gt.npz").exists()))
-    missing = [f.name for f in folders if not list((f / "out").glob("session_*/preprocessing/blobs.npz"))]
-    if missing:
-        raise SystemExit(f"crossings.py: no tracked session for {', '.join(missing)} in {args.work}; "
-                         "track them first with bench/accuracy.py --cases ... --work " + str(args.work))
+    folders = tracked_cases("crossings.py", __doc__.splitlines()[0], "preprocessing/blobs.npz")
     print(f"{'case':24s} {'acc_all':>8s} {'acc_tch':>8s} {'solver_s':>9s}")
     for folder in folders:
         row = score_case(folder)
