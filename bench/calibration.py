@@ -4,13 +4,14 @@ Usage: python bench/calibration.py [--work DIR] [CASE ...]
 
 ``estimated_accuracy`` must be within a point of the measured accuracy (issue 11), and it is the
 mean of the identities' probabilities: this table says which probabilities break the promise. For
-each rendered case (ground truth needed), over every position the output gives an identity with a
-probability (``id_probabilities``: the identified individual blobs), identities matched to animals as
-score.py does, an identity being right where its animal lies within half a body length: the
-session's estimate, the mean probability and the right fraction of those identity-frames, the
-calibration error (how far each probability bin's right fraction is from its mean probability,
-weighted by its identity-frames), and the identity-frames given 0.999 or more: their share and how
-many of them are right. Draws
+each rendered case (ground truth needed), over every position the output gives an identity
+(``id_probabilities`` where the identity is present), identities matched to animals as score.py
+does, an identity being right where its animal lies within half a body length: the session's
+estimate; the mean probability of those identity-frames (the same promise per position: the
+estimate weighs fragments by their images, before impossible jumps are corrected, so the two differ
+a little) and the fraction of them that is right; the calibration error (how far each probability
+bin's right fraction is from its mean probability, weighted by its identity-frames); and the
+identity-frames given 0.999 or more: their share and the fraction of them that is right. Draws
 every case's wrong fraction per probability bin into ``--work/calibration.png``. Reads the sessions only; tracks
 nothing.
 """
@@ -29,12 +30,12 @@ import numpy as np  # noqa: E402
 from idtracker.adapters.storage.ground_truth_file import read_ground_truth  # noqa: E402
 from idtracker.adapters.storage.trajectory_files import read_trajectories  # noqa: E402
 from idtracker.application.errors import UserError  # noqa: E402
-from idtracker.domain.calibration import Reliability, reliability  # noqa: E402
+from idtracker.domain.calibration import EDGES, Reliability, reliability  # noqa: E402
 from idtracker.domain.scoring import DEFAULT_BODY_LENGTH, match_identities  # noqa: E402
 from tracked_cases import tracked_cases  # noqa: E402  (bench/ is the script's own folder)
 
-#: Probability from which an identity counts as sure in the table.
-SURE = 0.999
+#: Probability from which an identity counts as sure in the table (a bin edge).
+SURE = EDGES[-3]
 #: Distance gate in body lengths, as ``acc_individual``.
 RADIUS_FRACTION = 0.5
 
@@ -47,12 +48,14 @@ def case_reliability(folder: Path) -> tuple[float | None, Reliability]:
     frames = min(len(truth.positions), len(data["trajectories"]))
     body = truth.body_length if truth.body_length is not None else DEFAULT_BODY_LENGTH
     matching = match_identities(truth.positions[:frames], data["trajectories"][:frames], RADIUS_FRACTION * body)
-    probability = np.asarray(data["id_probabilities"], float)[:frames, :, 0]
+    probability = np.asarray(data["id_probabilities"], float)[:frames, :, 0].copy()
+    probability[np.isnan(data["trajectories"][:frames, :, 0])] = np.nan  # absent: written as 0, no identity given
     estimate = json.loads((session / "session.json").read_text()).get("estimated_accuracy")
     return estimate, reliability(probability, matching.output_correct())
 
 
 def _row(name: str, estimate: float | None, table: Reliability) -> str:
+    """One line of the table (the header in ``main``)."""
     sure = table.edges[:-1] >= SURE
     n_sure = int(table.count[sure].sum())
     right_sure = float(np.nansum(table.right_fraction[sure] * table.count[sure]) / max(n_sure, 1))
@@ -85,8 +88,8 @@ def _plot(rows: list[tuple[str, Reliability]], path: Path) -> None:
 
 def main() -> None:
     folders = tracked_cases("calibration.py", __doc__.splitlines()[0], "session.json")
-    print(f"{'case':24s} {'estimate':>8s} {'mean_p':>8s} {'right':>8s} {'ECE':>7s} {'p>=.999':>8s} {'right':>8s}")
-    rows = []
+    print(f"{'case':24s} {'estimate':>8s} {'mean_p':>8s} {'right':>8s} {'ECE':>7s} {'p>=.999':>8s} {'sure_ok':>8s}")
+    rows: list[tuple[str, Reliability]] = []
     for folder in folders:
         try:
             estimate, table = case_reliability(folder)

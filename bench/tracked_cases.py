@@ -6,21 +6,41 @@ import argparse
 from pathlib import Path
 
 
-def tracked_cases(script: str, description: str, inside_session: str) -> list[Path]:
-    """The case folders named on the command line, or every one in ``--work`` whose session holds
-    ``inside_session`` and that has ground truth; exits with one line naming the named cases that
-    lack either (they must be tracked first)."""
+def parse_cases(description: str) -> tuple[Path, list[str]]:
+    """(--work, the case names given) from the command line of a script that re-reads sessions."""
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("cases", nargs="*", help="case folders in --work (default: every tracked rendered case)")
     parser.add_argument("--work", type=Path, default=Path("bench_work"), help="bench/accuracy.py's --work")
     args = parser.parse_args()
-    depth = len(Path(inside_session).parts) + 1  # the case folder above out/session_*/inside_session
-    folders = ([args.work / c for c in args.cases] if args.cases
-               else sorted(p.parents[depth] for p in args.work.glob(f"*/out/session_*/{inside_session}")
-                           if (p.parents[depth] / "gt.npz").exists()))
-    missing = [f.name for f in folders
-               if not list((f / "out").glob(f"session_*/{inside_session}")) or not (f / "gt.npz").exists()]
-    if missing:
-        raise SystemExit(f"{script}: no tracked session with ground truth for {', '.join(missing)} in {args.work}; "
-                         f"track them first with bench/accuracy.py --cases ... --work {args.work}")
+    return args.work, args.cases
+
+
+def find_cases(work: Path, names: list[str], inside_session: str) -> tuple[list[Path], list[str]]:
+    """(the case folders named, or every one in ``work`` whose single session holds
+    ``inside_session`` and that has ground truth; the named ones that do not, with why)."""
+    if not names:
+        names = sorted({p.relative_to(work).parts[0] for p in work.glob(f"*/out/session_*/{inside_session}")})
+        names = [n for n in names if (work / n / "gt.npz").exists() and len(_sessions(work / n)) == 1]
+    folders, unusable = [], []
+    for name in names:
+        sessions = _sessions(work / name)
+        if len(sessions) != 1 or not (sessions[0] / inside_session).exists() or not (work / name / "gt.npz").exists():
+            unusable.append(f"{name} ({len(sessions)} sessions)" if len(sessions) > 1 else name)
+        else:
+            folders.append(work / name)
+    return folders, unusable
+
+
+def tracked_cases(script: str, description: str, inside_session: str) -> list[Path]:
+    """``find_cases`` on the command line's cases; exits with one line naming those that cannot be
+    read (they must be tracked first, into a case folder of their own)."""
+    work, names = parse_cases(description)
+    folders, unusable = find_cases(work, names, inside_session)
+    if unusable:
+        raise SystemExit(f"{script}: no single tracked session with ground truth for {', '.join(unusable)} in {work}; "
+                         f"track them first with bench/accuracy.py --cases ... --work {work}")
     return folders
+
+
+def _sessions(case: Path) -> list[Path]:
+    return sorted((case / "out").glob("session_*"))

@@ -5,8 +5,8 @@ on average only when, among the identities given probability p, a fraction p is 
 can meet its estimate by luck (confidently wrong identities cancelling doubtful right ones) and miss
 it for a reason its mean cannot show; the reliability table shows which: identities (one per
 identified position, say) binned by the probability they were given, each bin's right fraction
-beside its mean probability. The bins are finest near 1, where most identities lie (on the crowded
-bench tank, 73-85 % of them at 0.999 or more, of which 7-10 % wrong).
+beside its mean probability. The bins are finest near 1, where most identities lie and where a
+wrong one costs the promise most.
 """
 
 from __future__ import annotations
@@ -36,15 +36,18 @@ class Reliability:
 
     @property
     def estimated(self) -> float:
-        """The mean probability over all binned identities (what ``estimated_accuracy`` promises)."""
+        """The mean probability over all binned identities (NaN if none): what they promise, the
+        counterpart of ``estimated_accuracy`` over whatever the identities are (positions, images)."""
         filled = self.count > 0
-        return float(np.sum(self.mean_probability[filled] * self.count[filled]) / max(self.count.sum(), 1))
+        return float(np.sum(self.mean_probability[filled] * self.count[filled]) / self.count.sum()) if filled.any() \
+            else float("nan")
 
     @property
     def measured(self) -> float:
-        """The fraction of all binned identities that is right."""
+        """The fraction of all binned identities that is right (NaN if none)."""
         filled = self.count > 0
-        return float(np.sum(self.right_fraction[filled] * self.count[filled]) / max(self.count.sum(), 1))
+        return float(np.sum(self.right_fraction[filled] * self.count[filled]) / self.count.sum()) if filled.any() \
+            else float("nan")
 
     @property
     def calibration_error(self) -> float:
@@ -52,15 +55,21 @@ class Reliability:
         over the bins. Zero only when every bin keeps its promise, not only their mean."""
         filled = self.count > 0
         gap = np.abs(self.right_fraction[filled] - self.mean_probability[filled])
-        return float(np.sum(gap * self.count[filled]) / max(self.count.sum(), 1))
+        return float(np.sum(gap * self.count[filled]) / self.count.sum()) if filled.any() else float("nan")
 
 
 def reliability(probability: np.ndarray, right: np.ndarray, edges: np.ndarray = EDGES) -> Reliability:
     """The reliability table of identities given ``probability`` (NaN: none given, not counted) and
-    ``right`` (bool, same shape): whether each is the animal's."""
-    probability, right = np.ravel(probability), np.ravel(right)
-    kept = np.isfinite(probability)
+    ``right`` (bool, same shape): whether each is the animal's.
+
+    Raises:
+        ValueError: a probability outside [0, 1] (infinite included).
+    """
+    probability, right = np.ravel(np.asarray(probability, float)), np.ravel(right)
+    kept = ~np.isnan(probability)
     probability, right = probability[kept], right[kept]
+    if np.any((probability < 0) | (probability > 1)):
+        raise ValueError("identity probabilities must lie in [0, 1]")
     bins = np.clip(np.searchsorted(edges, probability, side="right") - 1, 0, len(edges) - 2)
     count = np.bincount(bins, minlength=len(edges) - 1)
     with np.errstate(invalid="ignore"):

@@ -118,8 +118,9 @@ class Matching:
         """(F, K) bool: output id k lies near the animal it is matched to (False for an id matched
         to none): right as an identity the output gives, where ``correct`` is right as an animal."""
         right = np.zeros(self.near.shape[:2], bool)
-        for k, n in self.mapping:
-            right[:, k] = self.near[:, k, n]
+        if self.mapping:
+            ids, animals = (list(column) for column in zip(*self.mapping))
+            right[:, ids] = self.near[:, ids, animals]
         return right
 
 

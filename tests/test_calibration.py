@@ -34,3 +34,17 @@ def test_identities_without_a_probability_are_not_counted_and_a_probability_of_o
     table = reliability(np.array([[np.nan, 1.0], [0.5, np.nan]]), np.array([[False, True], [True, False]]))
     assert table.count.sum() == 2 and table.count[-1] == 1 and table.count[1] == 1
     assert np.isnan(table.mean_probability[2]) and table.measured == 1.0
+
+
+def test_a_probability_on_an_edge_is_in_the_bin_that_starts_there():
+    edges = list(EDGES)
+    for p in (0.0, 0.5, 0.9, 0.99, 0.999, 0.9999):
+        assert reliability(np.array([p]), np.array([True])).count[edges.index(p)] == 1
+
+
+def test_no_identity_promises_nothing_and_a_probability_outside_zero_to_one_is_refused():
+    empty = reliability(np.array([np.nan]), np.array([False]))
+    assert np.isnan(empty.estimated) and np.isnan(empty.measured) and np.isnan(empty.calibration_error)
+    for bad in (1.2, -0.1, np.inf):
+        with pytest.raises(ValueError, match=r"\[0, 1\]"):
+            reliability(np.array([bad]), np.array([True]))

@@ -116,7 +116,9 @@ def test_a_swap_costs_the_frames_after_it() -> None:
 def test_after_a_swap_both_identities_are_wrong_where_they_are_and_an_extra_one_is_never_right() -> None:
     frames, animals, swap_at = 100, 4, 60
     reference, _ = _scene(np.random.default_rng(2), frames, animals, absent=0.0)
-    output = np.concatenate([reference, reference[:, :1] + 500.0], axis=1)  # id 4 matches no animal
+    extra = np.full((frames, 1, 2), np.nan)
+    extra[:30, 0] = reference[:30, 2]  # id 4 lies on animal 2 for a while: matched to no animal all the same
+    output = np.concatenate([reference, extra], axis=1)
     output[swap_at:, [0, 1]] = output[swap_at:, [1, 0]]
     right = match_identities(reference, output, 20.0).output_correct()
     assert right.shape == (frames, animals + 1)
