@@ -10,8 +10,12 @@ does, an identity being right where its animal lies within half a body length: t
 estimate; the mean probability of those identity-frames (the same promise per position: the
 estimate weighs fragments by their images, before impossible jumps are corrected, so the two differ
 a little) and the fraction of them that is right; the calibration error (how far each probability
-bin's right fraction is from its mean probability, weighted by its identity-frames); and the
-identity-frames given 0.999 or more: their share and the fraction of them that is right. Draws
+bin's right fraction is from its mean probability, weighted by its identity-frames); the
+identity-frames given 0.999 or more: their share and the fraction of them that is right; and how
+much of the session's own identity model's margin (labelled identity over the best other, on its
+individual images) all images of a fragment share (``fragment_correlation``, from the session's
+labels, no ground truth): a fragment is worth at most 1 / that many independent looks, however many
+images it has. Draws
 every case's wrong fraction per probability bin into ``--work/calibration.png``. Reads the sessions only; tracks
 nothing.
 """
@@ -27,10 +31,12 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from idtracker.adapters.identification.transfer_model import ModelUnusable, load_transfer_model  # noqa: E402
 from idtracker.adapters.storage.ground_truth_file import read_ground_truth  # noqa: E402
+from idtracker.adapters.storage.session_images import read_identified_images  # noqa: E402
 from idtracker.adapters.storage.trajectory_files import read_trajectories  # noqa: E402
 from idtracker.application.errors import UserError  # noqa: E402
-from idtracker.domain.calibration import EDGES, Reliability, reliability  # noqa: E402
+from idtracker.domain.calibration import EDGES, Reliability, fragment_correlation, label_margins, reliability  # noqa: E402
 from idtracker.domain.scoring import DEFAULT_BODY_LENGTH, match_identities  # noqa: E402
 from tracked_cases import tracked_cases  # noqa: E402  (bench/ is the script's own folder)
 
@@ -54,14 +60,27 @@ def case_reliability(folder: Path) -> tuple[float | None, Reliability]:
     return estimate, reliability(probability, matching.output_correct())
 
 
-def _row(name: str, estimate: float | None, table: Reliability) -> str:
+def shared_margin(session: Path) -> float:
+    """``fragment_correlation`` of the session's identity model on its labelled individual images
+    (NaN where the model or the images were not kept)."""
+    try:
+        model = load_transfer_model(session)
+        identified = read_identified_images(session)
+    except (ModelUnusable, UserError):
+        return float("nan")
+    labelled = np.flatnonzero(identified.is_individual & (identified.identity > 0))
+    margin = label_margins(model.log_proba(identified.images[labelled]), identified.identity[labelled] - 1)
+    return fragment_correlation(margin, identified.fragment[labelled])
+
+
+def _row(name: str, estimate: float | None, table: Reliability, shared: float) -> str:
     """One line of the table (the header in ``main``)."""
     sure = table.edges[:-1] >= SURE
     n_sure = int(table.count[sure].sum())
     right_sure = float(np.nansum(table.right_fraction[sure] * table.count[sure]) / max(n_sure, 1))
     shown = f"{estimate:.4f}" if estimate is not None else "   -  "
     return (f"{name:24s} {shown:>8s} {table.estimated:8.4f} {table.measured:8.4f} {table.calibration_error:7.4f} "
-            f"{n_sure / max(table.count.sum(), 1):8.3f} {right_sure:8.4f}")
+            f"{n_sure / max(table.count.sum(), 1):8.3f} {right_sure:8.4f} {shared:7.3f}")
 
 
 def _plot(rows: list[tuple[str, Reliability]], path: Path) -> None:
@@ -88,7 +107,7 @@ def _plot(rows: list[tuple[str, Reliability]], path: Path) -> None:
 
 def main() -> None:
     folders = tracked_cases("calibration.py", __doc__.splitlines()[0], "session.json")
-    print(f"{'case':24s} {'estimate':>8s} {'mean_p':>8s} {'right':>8s} {'ECE':>7s} {'p>=.999':>8s} {'sure_ok':>8s}")
+    print(f"{'case':24s} {'estimate':>8s} {'mean_p':>8s} {'right':>8s} {'ECE':>7s} {'p>=.999':>8s} {'sure_ok':>8s} {'shared':>7s}")
     rows: list[tuple[str, Reliability]] = []
     for folder in folders:
         try:
@@ -96,7 +115,8 @@ def main() -> None:
         except UserError as error:  # a session still being tracked, or one that failed
             print(f"{folder.name:24s} not scored: {error}")
             continue
-        print(_row(folder.name, estimate, table))
+        (session,) = (folder / "out").glob("session_*")
+        print(_row(folder.name, estimate, table, shared_margin(session)))
         rows.append((folder.name, table))
     if rows:
         chart = folders[0].parent / "calibration.png"  # in --work, beside its cases

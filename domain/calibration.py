@@ -76,3 +76,49 @@ def reliability(probability: np.ndarray, right: np.ndarray, edges: np.ndarray = 
         mean_probability = np.bincount(bins, probability, len(edges) - 1) / count
         right_fraction = np.bincount(bins, right.astype(float), len(edges) - 1) / count
     return Reliability(np.asarray(edges, float), count, mean_probability, right_fraction)
+
+
+#: Images a fragment needs for its own mean and spread to count in ``fragment_correlation``.
+MIN_FRAGMENT_IMAGES = 10
+
+
+def label_margins(log_proba: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """(n,) how far each image's log-probability of its label lies above the best other identity's,
+    from (n, N) ``log_proba`` and (n,) 0-based ``labels`` (NaN where a label is negative)."""
+    rows = np.arange(len(labels))
+    given = np.maximum(labels, 0)
+    others = np.array(log_proba, float, copy=True)
+    others[rows, given] = -np.inf
+    margin = log_proba[rows, given] - others.max(1)
+    return np.where(labels >= 0, margin, np.nan)
+
+
+def fragment_correlation(margin: np.ndarray, image_fragment: np.ndarray,
+                         min_images: int = MIN_FRAGMENT_IMAGES) -> float:
+    """The share of the images' margins' variance that all images of a fragment share (one-way
+    random-effects intraclass correlation, from fragments of ``min_images`` or more; NaN with fewer
+    than two such fragments).
+
+    Why it matters: a fragment's images differ by noise that averages out, but the classifier's
+    error on the fragment itself (its pose, its light, its look-alike) is the same on all of them.
+    Summed evidence then grows with the images while what it says does not: with correlation rho,
+    n images are worth n / (1 + (n - 1) rho) independent looks, at most 1 / rho however long the
+    fragment. The autocorrelation time along a fragment cannot see this part, since it is measured
+    around the fragment's own mean.
+    """
+    kept = ~np.isnan(margin)
+    margin, image_fragment = margin[kept], image_fragment[kept]
+    fragments, inverse, count = np.unique(image_fragment, return_inverse=True, return_counts=True)
+    total = np.bincount(inverse, margin)
+    squares = np.bincount(inverse, margin * margin)
+    big = count >= min_images
+    if big.sum() < 2:
+        return float("nan")
+    n = count[big]
+    mean = total[big] / n
+    within = (squares[big] - n * mean * mean) / (n - 1)
+    within_var = float(np.average(within, weights=n))
+    between_var = max(float(np.var(mean, ddof=1) - np.mean(within_var / n)), 0.0)
+    if within_var + between_var <= 0:
+        return float("nan")
+    return between_var / (within_var + between_var)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from idtracker.domain.calibration import EDGES, reliability
+from idtracker.domain.calibration import EDGES, fragment_correlation, label_margins, reliability
 
 
 def test_identities_that_are_right_as_often_as_promised_keep_the_promise_in_every_bin():
@@ -48,3 +48,27 @@ def test_no_identity_promises_nothing_and_a_probability_outside_zero_to_one_is_r
     for bad in (1.2, -0.1, np.inf):
         with pytest.raises(ValueError, match=r"\[0, 1\]"):
             reliability(np.array([bad]), np.array([True]))
+
+
+def test_margins_are_the_label_over_the_best_other_identity_and_missing_without_a_label():
+    log_proba = np.log(np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.5, 0.25, 0.25]]))
+    margin = label_margins(log_proba, np.array([0, 1, -1]))
+    assert margin[0] == pytest.approx(np.log(0.7 / 0.2)) and margin[1] == pytest.approx(np.log(0.3 / 0.6))
+    assert np.isnan(margin[2])
+
+
+@pytest.mark.parametrize("rho", [0.0, 0.3, 0.8])
+def test_the_share_of_a_margin_that_a_fragment_shares_is_recovered(rho):
+    rng = np.random.default_rng(1)
+    fragments, images = 400, 30
+    shared = rng.normal(0, np.sqrt(rho), fragments)  # the classifier's error on the fragment itself
+    margin = 2.0 + np.repeat(shared, images) + rng.normal(0, np.sqrt(1 - rho), fragments * images)
+    image_fragment = np.repeat(np.arange(fragments), images)
+    assert fragment_correlation(margin, image_fragment) == pytest.approx(rho, abs=0.05)
+
+
+def test_short_fragments_and_unlabelled_images_do_not_count():
+    margin = np.r_[np.zeros(5), np.nan * np.ones(20), np.arange(12.0), np.arange(12.0)]
+    image_fragment = np.r_[np.zeros(5, int), np.ones(20, int), np.full(12, 2), np.full(12, 3)]
+    assert fragment_correlation(margin, image_fragment) == 0.0  # fragments 2 and 3 alike, nothing shared
+    assert np.isnan(fragment_correlation(margin[:37], image_fragment[:37]))  # one fragment long enough
