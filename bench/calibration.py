@@ -22,7 +22,6 @@ nothing.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import matplotlib
@@ -33,12 +32,12 @@ import numpy as np  # noqa: E402
 
 from idtracker.adapters.identification.transfer_model import ModelUnusable, load_transfer_model  # noqa: E402
 from idtracker.adapters.storage.ground_truth_file import read_ground_truth  # noqa: E402
-from idtracker.adapters.storage.session_images import read_identified_images  # noqa: E402
+from idtracker.adapters.storage.session_images import read_identified_images, read_session_json  # noqa: E402
 from idtracker.adapters.storage.trajectory_files import read_trajectories  # noqa: E402
 from idtracker.application.errors import UserError  # noqa: E402
 from idtracker.domain.calibration import EDGES, Reliability, fragment_correlation, label_margins, reliability  # noqa: E402
 from idtracker.domain.scoring import DEFAULT_BODY_LENGTH, match_identities  # noqa: E402
-from tracked_cases import tracked_cases  # noqa: E402  (bench/ is the script's own folder)
+from tracked_cases import session_of, tracked_cases  # noqa: E402  (bench/ is the script's own folder)
 
 #: Probability from which an identity counts as sure in the table (a bin edge).
 SURE = EDGES[-3]
@@ -46,17 +45,16 @@ SURE = EDGES[-3]
 RADIUS_FRACTION = 0.5
 
 
-def case_reliability(folder: Path) -> tuple[float | None, Reliability]:
+def case_reliability(folder: Path, session: Path) -> tuple[float | None, Reliability]:
     """(the session's estimated_accuracy, the reliability of its identities) of the case in ``folder``."""
     truth = read_ground_truth(folder)
-    (session,) = (folder / "out").glob("session_*")
     data = read_trajectories(session)
     frames = min(len(truth.positions), len(data["trajectories"]))
     body = truth.body_length if truth.body_length is not None else DEFAULT_BODY_LENGTH
     matching = match_identities(truth.positions[:frames], data["trajectories"][:frames], RADIUS_FRACTION * body)
     probability = np.asarray(data["id_probabilities"], float)[:frames, :, 0].copy()
     probability[np.isnan(data["trajectories"][:frames, :, 0])] = np.nan  # absent: written as 0, no identity given
-    estimate = json.loads((session / "session.json").read_text()).get("estimated_accuracy")
+    estimate = read_session_json(session).get("estimated_accuracy")
     return estimate, reliability(probability, matching.output_correct())
 
 
@@ -110,12 +108,12 @@ def main() -> None:
     print(f"{'case':24s} {'estimate':>8s} {'mean_p':>8s} {'right':>8s} {'ECE':>7s} {'p>=.999':>8s} {'sure_ok':>8s} {'shared':>7s}")
     rows: list[tuple[str, Reliability]] = []
     for folder in folders:
+        session = session_of(folder)
         try:
-            estimate, table = case_reliability(folder)
+            estimate, table = case_reliability(folder, session)
         except UserError as error:  # a session still being tracked, or one that failed
             print(f"{folder.name:24s} not scored: {error}")
             continue
-        (session,) = (folder / "out").glob("session_*")
         print(_row(folder.name, estimate, table, shared_margin(session)))
         rows.append((folder.name, table))
     if rows:

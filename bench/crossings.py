@@ -25,7 +25,7 @@ from idtracker.domain.scoring import identity_accuracy
 from idtracker.domain.trajectories import positions_by_identity, with_placed_positions
 
 from accuracy import touching_accuracy  # bench/ is the script's own folder
-from tracked_cases import tracked_cases
+from tracked_cases import session_of, tracked_cases
 
 
 def solved_trajectories(blobs_file: Path, frames: int, animals: int) -> tuple[np.ndarray, float]:
@@ -48,8 +48,7 @@ def solved_trajectories(blobs_file: Path, frames: int, animals: int) -> tuple[np
 def score_case(folder: Path) -> dict:
     """Accuracy on all and on touching animal-frames of the case in ``folder``, and the solver's time."""
     truth = read_ground_truth(folder)
-    (session,) = (folder / "out").glob("session_*")
-    output, seconds = solved_trajectories(session / "preprocessing" / "blobs.npz", len(truth.positions),
+    output, seconds = solved_trajectories(session_of(folder) / "preprocessing" / "blobs.npz", len(truth.positions),
                                           truth.positions.shape[1])
     accuracy = identity_accuracy(truth.positions, truth.touching, truth.body_length, output)
     acc_touching = touching_accuracy(accuracy.acc_individual, accuracy.acc_all, accuracy.touching_fraction)

@@ -42,5 +42,11 @@ def tracked_cases(script: str, description: str, inside_session: str) -> list[Pa
     return folders
 
 
+def session_of(case: Path) -> Path:
+    """The session folder of a case ``find_cases`` accepted (it holds exactly one)."""
+    (session,) = _sessions(case)
+    return session
+
+
 def _sessions(case: Path) -> list[Path]:
     return sorted((case / "out").glob("session_*"))
