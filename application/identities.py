@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import numpy as np
 from idtracker.domain.fragments import Fragments
+from idtracker.domain.motion import FragmentEnds, MotionModel, pair_log_likelihood
 from idtracker.domain.slots import assign_slots
 
 
-def identities_without_identification(fragments: Fragments) -> tuple[np.ndarray, int]:
-    """Slot identities consistent within each individual fragment; crossings get 0.
+def identities_without_identification(fragments: Fragments, model: MotionModel | None = None,
+                                      ends: FragmentEnds | None = None) -> tuple[np.ndarray, int]:
+    """Slot identities consistent within each individual fragment; crossings get 0. With this
+    video's motion (``model`` and the fragments' ``ends``) a fragment takes the free slot whose
+    last fragment it most likely continues: the slot follows the animal through what the joins
+    left open (a crossing too crowded to solve, an animal lost for longer than a crossing).
 
     Returns:
         (n_blobs,) int64 identities and the number of slots used.
     """
-    slots = assign_slots(fragments.start, fragments.stop, fragments.is_individual)
+    continuation = None if model is None or ends is None else (
+        lambda before, after: pair_log_likelihood(model, ends, before[:, None], after[None, :]))
+    slots = assign_slots(fragments.start, fragments.stop, fragments.is_individual, continuation)
     n_slots = int(slots.max()) + 1 if len(slots) and slots.max() >= 0 else 0
     return slots[fragments.of_blob] + 1, n_slots
 

@@ -18,6 +18,7 @@ from idtracker.domain.fragments import Fragments, build_fragments
 from idtracker.domain.exclusive_regions import blob_regions, links_within_regions
 from idtracker.domain.id_image_geometry import id_image_geometry
 from idtracker.domain.global_fragments import build_global_fragments, first_global_fragment, is_accumulable
+from idtracker.domain.motion import fragment_ends
 
 from . import events as ev
 from .checkpoints import (
@@ -373,7 +374,9 @@ class TrackSession:
                   body_length: float, workers: int, folder: Path, images: np.ndarray | None,
                   transfer: TransferModel | None, memory: ContrastiveMemory | None = None) -> IdentityResult:
         if settings.track_wo_identities:
-            identities, n_slots = identities_without_identification(joined.fragments)
+            ends = None if joined.model is None else fragment_ends(joined.fragments, joined.blobs.centroid,
+                                                                   joined.blobs.area)
+            identities, n_slots = identities_without_identification(joined.fragments, joined.model, ends)
             # No identities are claimed, so no accuracy is promised.
             return IdentityResult(identities, None, n_slots, None, None, None, None, "without identities")
         if settings.number_of_animals == 1:

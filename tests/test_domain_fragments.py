@@ -74,3 +74,39 @@ def test_slots_never_shared_by_coexisting_fragments():
         assert all(a_stop <= b_start for (_, a_stop), (b_start, _) in zip(spans, spans[1:]))
     max_alive = max(((start <= t) & (stop > t)).sum() for t in range(130))
     assert slots.max() + 1 == max_alive
+
+
+def test_slots_follow_the_fragment_each_starting_one_most_likely_continues():
+    """Two animals swap sides in a crossing: the fragments after it take the slots of the ones
+    they continue (by the continuation score), not the lowest free ones."""
+    start, stop = np.array([0, 0, 3, 5, 5]), np.array([3, 3, 5, 8, 8])
+    continues = {(0, 4), (1, 3)}
+
+    def continuation(before, after):
+        return np.array([[0.0 if (b, a) in continues else -10.0 for a in after] for b in before])
+
+    slots = assign_slots(start, stop, np.array([True, True, False, True, True]), continuation)
+    assert list(slots) == [0, 1, -1, 1, 0]
+    assert list(assign_slots(start, stop, np.array([True, True, False, True, True]))) == [0, 1, -1, 0, 1]
+
+
+def test_a_later_fragment_takes_the_free_slot_it_continues_not_the_lowest():
+    start, stop = np.array([0, 0, 0, 4]), np.array([3, 9, 3, 9])
+
+    def continuation(before, after):
+        return np.where(before[:, None] == 2, 0.0, -5.0) + np.zeros(len(after))[None]
+
+    assert list(assign_slots(start, stop, np.ones(4, bool), continuation)) == [0, 1, 2, 2]
+
+
+def test_slots_with_a_continuation_are_never_shared_and_as_few_as_without():
+    rng = np.random.default_rng(1)
+    start = np.sort(rng.integers(0, 100, 200))
+    stop = start + rng.integers(1, 30, 200)
+    score = rng.normal(size=(200, 200))
+    score[rng.random((200, 200)) < 0.2] = -np.inf  # impossible continuations are still given a slot
+    slots = assign_slots(start, stop, np.ones(200, bool), lambda before, after: score[np.ix_(before, after)])
+    for s in np.unique(slots):
+        spans = sorted(zip(start[slots == s], stop[slots == s]))
+        assert all(a_stop <= b_start for (_, a_stop), (b_start, _) in zip(spans, spans[1:]))
+    assert slots.max() + 1 == max(((start <= t) & (stop > t)).sum() for t in range(130))
