@@ -120,7 +120,7 @@ class IdentificationStage:
         blobs = np.flatnonzero(blob_individual)
         params = {"n_classes": n, "image_size": [size, size, 1], "resolution_reduction": scale, "version": package_version()}
         contrastive, method = None, "accumulation"
-        crossings = crossing_groups(fragments, segmented.links) if joined is None else joined.groups
+        crossings = crossing_groups(fragments, segmented.links, n) if joined is None else joined.groups
         reachable = reachable_ratio(global_fragments, fragments)
         recalled = None if memory is None or settings.disable_contrastive else memory.recall()
         verdicts = _ContrastiveVerdicts(fragments, crossings, settings.contrastive_min_accumulation)

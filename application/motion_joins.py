@@ -73,13 +73,15 @@ class JoinedFragments:
 
 
 def join_by_motion(fragments: Fragments, segmented: SegmentedVideo, events: EventSink,
-                   min_probability: float = MIN_JOIN_PROBABILITY) -> JoinedFragments:
+                   min_probability: float = MIN_JOIN_PROBABILITY, number_of_animals: int = 0) -> JoinedFragments:
     """Tracklets from the joins whose motion posterior reaches ``min_probability``: through the
     crossings first, then across the gaps that are left (0: the most likely joins everywhere,
-    for tracking without identities, where nothing would correct a wrong one anyway)."""
+    for tracking without identities, where nothing would correct a wrong one anyway).
+    ``number_of_animals`` (0: unknown) tells the crossing groups where a blob taken for a
+    crossing must be one animal (``crossing_groups``)."""
     t0 = time.perf_counter()
     blobs = segmented.blobs
-    groups = crossing_groups(fragments, segmented.links)
+    groups = crossing_groups(fragments, segmented.links, number_of_animals)
     model = learn_motion(fragments, blobs.centroid, blobs.area)
     if model is None:
         events.publish(ev.FragmentsJoinedByMotion(len(groups), 0, 0, int(fragments.is_individual.sum()),

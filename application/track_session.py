@@ -182,7 +182,7 @@ class TrackSession:
             fragments = build_fragments(blobs.frame, links, individual, group=region)
             individual_blobs = fragments.is_individual[fragments.of_blob]
             joined = None if regions else join_by_motion(fragments, segmented, self.events,
-                                                         _join_probability(settings))
+                                                         _join_probability(settings), settings.number_of_animals)
             global_fragments = build_global_fragments(blobs.frame, fragments, video.number_of_frames,
                                                       settings.number_of_animals)
         self.events.publish(ev.FragmentsBuilt(
@@ -362,7 +362,8 @@ class TrackSession:
                                               "empty region"))
                 continue
             fragments = build_fragments(region.segmented.blobs.frame, region.segmented.links, region.individual)
-            joined = join_by_motion(fragments, region.segmented, self.events, _join_probability(settings))
+            joined = join_by_motion(fragments, region.segmented, self.events, _join_probability(settings),
+                                    region.animals)
             global_fragments = build_global_fragments(region.segmented.blobs.frame, fragments, number_of_frames,
                                                       region.animals)
             results.append(self._identify(own, region.segmented, joined, global_fragments, body_length, workers,

@@ -87,3 +87,75 @@ def test_a_label_that_leaves_a_crossing_without_having_entered_it_is_a_violation
     assert crossing_violations([group], labels).tolist() == []
     labels[group.leaving] = [1, 0]
     assert crossing_violations([group], labels).tolist() == []
+
+
+def _scene(blobs: list[tuple[str, int, bool]], links: list[tuple[str, str]]):
+    """Fragments and links of named blobs (name, frame, individual), listed in frame order; a
+    name's fragment is looked up with the returned ``of``."""
+    index = {name: k for k, (name, _, _) in enumerate(blobs)}
+    frame = np.array([f for _, f, _ in blobs])
+    individual = np.array([i for _, _, i in blobs])
+    link_array = np.array([(index[a], index[b]) for a, b in links], np.int64)
+    fragments = build_fragments(frame, link_array, individual)
+    return fragments, link_array, lambda name: int(fragments.of_blob[index[name]])
+
+
+def _track(name: str, frames: range, individual: bool = True) -> tuple[list, list]:
+    """Blobs name0, name1, ... in consecutive frames, linked one to the next."""
+    blobs = [(f"{name}{f}", f, individual) for f in frames]
+    return blobs, [(a[0], b[0]) for a, b in zip(blobs, blobs[1:])]
+
+
+def _merge(*parts: tuple[list, list], links: list[tuple[str, str]]):
+    blobs = sorted((b for p in parts for b in p[0]), key=lambda b: b[1])
+    return _scene(blobs, [link for p in parts for link in p[1]] + links)
+
+
+def test_an_animal_sized_blob_of_two_animals_between_two_crossings_joins_them_into_one_group():
+    """A and B meet (x), leave it as one animal-sized blob (m) and part after a second touch (y):
+    neither crossing alone is balanced, the two through m are."""
+    fragments, links, of = _merge(_track("a", range(0, 3)), _track("b", range(0, 3)), _track("x", range(3, 5), False),
+                                  _track("m", range(5, 6)), _track("y", range(6, 8), False),
+                                  _track("c", range(8, 11)), _track("d", range(8, 11)),
+                                  links=[("a2", "x3"), ("b2", "x3"), ("x4", "m5"), ("m5", "y6"), ("y7", "c8"),
+                                         ("y7", "d8")])
+    [group] = crossing_groups(fragments, links)
+    assert sorted(group.entering) == sorted([of("a0"), of("b0")])
+    assert sorted(group.leaving) == sorted([of("c8"), of("d8")])
+
+
+def test_a_balanced_crossing_is_kept_beside_an_unbalanced_one_a_short_fragment_leads_into():
+    """A and B cross (x); A leaves on its own, B for one frame (s) before touching C and D in a
+    crowd (y) from which only E is seen to leave. Absorbing s would merge x into y's imbalance
+    (3 in, 2 out) and lose x, whose animals are all accounted for."""
+    fragments, links, of = _merge(_track("a", range(0, 3)), _track("b", range(0, 3)), _track("x", range(3, 5), False),
+                                  _track("f", range(5, 9)), _track("s", range(5, 6)),
+                                  _track("c", range(0, 6)), _track("d", range(0, 6)),
+                                  _track("y", range(6, 8), False), _track("e", range(8, 11)),
+                                  links=[("a2", "x3"), ("b2", "x3"), ("x4", "f5"), ("x4", "s5"), ("s5", "y6"),
+                                         ("c5", "y6"), ("d5", "y6"), ("y7", "e8")])
+    groups = crossing_groups(fragments, links)
+    assert len(groups) == 1
+    assert sorted(groups[0].entering) == sorted([of("a0"), of("b0")])
+    assert sorted(groups[0].leaving) == sorted([of("f5"), of("s5")])
+
+
+def _one_in_one_out():
+    """A enters a crossing blob x alone and B leaves it, while C swims apart all along."""
+    return _merge(_track("a", range(0, 3)), _track("x", range(3, 5), False), _track("b", range(5, 8)),
+                  _track("c", range(0, 8)), links=[("a2", "x3"), ("x4", "b5")])
+
+
+def test_a_crossing_entered_by_fewer_animals_than_its_blobs_hold_is_not_a_group():
+    """One animal seen entering a crossing blob and one leaving it: the blob held two (three
+    animals, or an unknown number), so the one that left may be the one that came in unseen."""
+    fragments, links, _ = _one_in_one_out()
+    assert crossing_groups(fragments, links, number_of_animals=3) == []
+    assert crossing_groups(fragments, links) == []
+
+
+def test_a_blob_taken_for_a_crossing_where_the_animals_leave_no_room_for_two_is_one_animal():
+    """With two animals, C apart and x together would make three: x is one animal (a bent body)."""
+    fragments, links, of = _one_in_one_out()
+    [group] = crossing_groups(fragments, links, number_of_animals=2)
+    assert group.entering.tolist() == [of("a0")] and group.leaving.tolist() == [of("b5")]
