@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 from idtracker.domain.fragments import Fragments
-from idtracker.domain.motion import FragmentEnds, MotionModel, pair_log_likelihood
-from idtracker.domain.slots import assign_slots
+from idtracker.domain.motion import FragmentEnds, MotionModel, join_log_likelihood
+from idtracker.domain.slots import Continuation, assign_slots
 
 
 def identities_without_identification(fragments: Fragments, model: MotionModel | None = None,
@@ -18,8 +20,8 @@ def identities_without_identification(fragments: Fragments, model: MotionModel |
     Returns:
         (n_blobs,) int64 identities and the number of slots used.
     """
-    continuation = None if model is None or ends is None else (
-        lambda before, after: pair_log_likelihood(model, ends, before[:, None], after[None, :]))
+    continuation: Continuation | None = (None if model is None or ends is None
+                                         else partial(join_log_likelihood, model, ends))
     slots = assign_slots(fragments.start, fragments.stop, fragments.is_individual, continuation)
     n_slots = int(slots.max()) + 1 if len(slots) and slots.max() >= 0 else 0
     return slots[fragments.of_blob] + 1, n_slots

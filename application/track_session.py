@@ -375,6 +375,7 @@ class TrackSession:
                   body_length: float, workers: int, folder: Path, images: np.ndarray | None,
                   transfer: TransferModel | None, memory: ContrastiveMemory | None = None) -> IdentityResult:
         if settings.track_wo_identities:
+            # The tracklets' own ends: a slot's last tracklet is scored against a whole new one.
             ends = None if joined.model is None else fragment_ends(joined.fragments, joined.blobs.centroid,
                                                                    joined.blobs.area)
             identities, n_slots = identities_without_identification(joined.fragments, joined.model, ends)

@@ -30,7 +30,7 @@ class CrossingGroup:
 
 
 #: Individual fragments shorter than this (too short to identify by their images anyway) may be two
-#: animals in one animal-sized blob between two crossings: they join an unbalanced group.
+#: animals in one animal-sized blob between two crossings: they join the crossings they balance.
 MAX_BRIDGE_IMAGES = 4
 #: Rounds of absorbing such fragments (each can link one more pair of crossings).
 BRIDGE_ROUNDS = 4
@@ -65,18 +65,18 @@ def crossing_groups(fragments: Fragments, links: np.ndarray, number_of_animals: 
     a, b = a[a != b], b[a != b]
     inside = ~fragments.is_individual
     bridge = _bridges(fragments, a, b)
-    for _ in range(BRIDGE_ROUNDS + 1):
+    for round_ in range(BRIDGE_ROUNDS + 1):
         group = _components(inside, a, b, n)
         entering, leaving = _sides(fragments.is_individual & ~inside, inside, group, a, b, n)
-        grow = _balancing(bridge & ~inside, inside, group, a, b, n)
-        if not grow.any():
+        grow = _balancing(bridge & ~inside, inside, group, a, b, n) if round_ < BRIDGE_ROUNDS else None
+        if grow is None or not grow.any():
             break
         inside = inside | grow
     members = _members_by_group(group, inside)
     pairs = _frames_with_room_for_pairs(fragments, number_of_animals)
     return [CrossingGroup(entering[g], leaving[g]) for g in sorted(set(entering) & set(leaving))
             if len(entering[g]) == len(leaving[g])
-            and _holds_its_blobs(fragments, members.get(g, np.zeros(0, np.int64)), entering[g], leaving[g], pairs)]
+            and _holds_its_blobs(fragments, members[g], entering[g], leaving[g], pairs)]
 
 
 def _frames_with_room_for_pairs(fragments: Fragments, number_of_animals: int) -> np.ndarray:
@@ -105,16 +105,19 @@ def _holds_its_blobs(fragments: Fragments, members: np.ndarray, entering: np.nda
     """Whether the animals counted in (entered, not yet left) fill the group's blobs in every frame:
     a crossing blob holds two animals at least (one in frames without room for ``pairs``), an
     absorbed one-animal blob one. Fewer means an animal came in unseen (a blob of two taken for
-    one outside the group, a missed overlap) and the one that leaves may not be one that entered."""
-    if len(members) == 0:
-        return True
-    frames = np.arange(fragments.start[members].min(), fragments.stop[members].max())
+    one outside the group, a missed overlap) and the one that leaves may not be one that entered.
+    Counted with per-frame sums (O(frames + members)): a crowd resting together for a long video
+    is one group of thousands of fragments."""
+    first = int(fragments.start[members].min())
+    frames = np.arange(first, fragments.stop[members].max())
     counted_in = (np.searchsorted(np.sort(fragments.stop[entering]), frames, side="right")
                   - np.searchsorted(np.sort(fragments.start[leaving]), frames, side="right"))
-    alive = (fragments.start[members][None] <= frames[:, None]) & (frames[:, None] < fragments.stop[members][None])
-    need = np.where(fragments.is_individual[members], 1, 1 + pairs[frames][:, None])
-    need = (alive * need).sum(1)
-    return bool(np.all(counted_in >= need))
+    crossing = ~fragments.is_individual[members]
+    blobs = np.zeros((2, len(frames) + 1), np.int64)  # rows: one-animal blobs, crossing blobs
+    np.add.at(blobs, (crossing.astype(np.int64), fragments.start[members] - first), 1)
+    np.subtract.at(blobs, (crossing.astype(np.int64), fragments.stop[members] - first), 1)
+    single, crossings = np.cumsum(blobs, axis=1)[:, :-1]
+    return bool(np.all(counted_in >= single + crossings * (1 + pairs[frames])))
 
 
 def _bridges(fragments: Fragments, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -133,8 +136,11 @@ def _balancing(bridge: np.ndarray, inside: np.ndarray, group: np.ndarray, a: np.
                n: int) -> np.ndarray:
     """(F,) bool: the bridges worth absorbing. A bridge from group P into group Q merges them into
     one whose surplus of entering over leaving animals is P's plus Q's: absorbed only when those
-    have opposite signs (two animals left P as "one" that entered Q), so a balanced group is never
-    merged into an unbalanced one and lost. A bridge that leaves and re-enters the same
+    have opposite signs (two animals left P as "one" that entered Q; or the reverse, an animal
+    unseen entering Q and one unseen leaving P, which ``_holds_its_blobs`` then judges), so a
+    balanced group is never merged into an unbalanced one and lost. All bridges of a round are
+    judged on the surpluses at its start: a chain P -> Q -> R of alternating signs merges whole
+    (and stays unbalanced where P + Q + R is) rather than choosing which pair to balance. A bridge that leaves and re-enters the same
     unbalanced group is absorbed (its surplus is unchanged, and the fragment is inside it)."""
     outside = ~inside
     enter = outside[a] & inside[b]

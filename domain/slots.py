@@ -31,13 +31,13 @@ def assign_slots(start: np.ndarray, stop: np.ndarray, is_individual: np.ndarray,
     """
     slots = np.full(len(start), -1, np.int64)
     last: dict[int, int] = {}  # slot -> its latest fragment
-    free: list[int] = []
+    free: set[int] = set()
     busy: list[tuple[int, int]] = []  # (stop, slot)
     next_new = 0
     individual = np.flatnonzero(is_individual)
     for batch in np.split(individual, np.flatnonzero(np.diff(start[individual])) + 1) if len(individual) else []:
         while busy and busy[0][0] <= start[batch[0]]:
-            heapq.heappush(free, heapq.heappop(busy)[1])
+            free.add(heapq.heappop(busy)[1])
         taken = _free_slots_taken(batch, sorted(free), last, continuation)
         for f, slot in zip(batch, taken):
             if slot < 0:
@@ -47,7 +47,6 @@ def assign_slots(start: np.ndarray, stop: np.ndarray, is_individual: np.ndarray,
             slots[f] = slot
             last[slot] = int(f)
             heapq.heappush(busy, (int(stop[f]), slot))
-        heapq.heapify(free)
     return slots
 
 
@@ -56,7 +55,7 @@ def _free_slots_taken(batch: np.ndarray, free: list[int], last: dict[int, int],
     """The free slot each fragment of ``batch`` (all starting in one frame) takes, -1 for a new one."""
     if not free:
         return [-1] * len(batch)
-    if continuation is None or len(free) == 1 and len(batch) == 1:
+    if continuation is None or (len(free) == 1 and len(batch) == 1):
         return (free + [-1] * len(batch))[:len(batch)]
     score = continuation(np.array([last[s] for s in free], np.int64), batch)
     finite = np.isfinite(score)

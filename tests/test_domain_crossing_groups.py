@@ -159,3 +159,13 @@ def test_a_blob_taken_for_a_crossing_where_the_animals_leave_no_room_for_two_is_
     fragments, links, of = _one_in_one_out()
     [group] = crossing_groups(fragments, links, number_of_animals=2)
     assert group.entering.tolist() == [of("a0")] and group.leaving.tolist() == [of("b5")]
+
+
+def test_an_animal_leaving_a_crossing_is_counted_out_from_its_first_frame_apart():
+    """A and B meet (x); C splits off while x goes on for a frame as a crossing (z) before D
+    leaves it: from C's first frame z holds one animal counted in, not the two a crossing blob
+    holds, so someone came in unseen."""
+    fragments, links, _ = _merge(_track("a", range(0, 3)), _track("b", range(0, 3)), _track("x", range(3, 5), False),
+                                 _track("z", range(5, 6), False), _track("c", range(5, 9)), _track("d", range(6, 9)),
+                                 links=[("a2", "x3"), ("b2", "x3"), ("x4", "z5"), ("x4", "c5"), ("z5", "d6")])
+    assert crossing_groups(fragments, links) == []
