@@ -3,7 +3,8 @@
 import numpy as np
 
 from idtracker.domain.coexistence import Coexistence
-from idtracker.domain.crossing_groups import conserved_identities, crossing_groups, crossing_violations
+from idtracker.domain.crossing_groups import (_balancing, _bridges, _components, conserved_identities, crossing_groups,
+                                              crossing_violations)
 from idtracker.domain.fragments import build_fragments
 from idtracker.domain.identity_assignment import assign_residual
 
@@ -169,3 +170,27 @@ def test_an_animal_leaving_a_crossing_is_counted_out_from_its_first_frame_apart(
                                  _track("z", range(5, 6), False), _track("c", range(5, 9)), _track("d", range(6, 9)),
                                  links=[("a2", "x3"), ("b2", "x3"), ("x4", "z5"), ("x4", "c5"), ("z5", "d6")])
     assert crossing_groups(fragments, links) == []
+
+
+def _absorbed(fragments, links) -> np.ndarray:
+    """The bridges ``_balancing`` absorbs in the first round of ``crossing_groups``."""
+    a, b = fragments.of_blob[links[:, 0]], fragments.of_blob[links[:, 1]]
+    a, b = a[a != b], b[a != b]
+    inside, n = ~fragments.is_individual, len(fragments)
+    return _balancing(_bridges(fragments, a, b) & ~inside, inside, _components(inside, a, b, n), a, b, n)
+
+
+def test_a_short_fragment_joins_a_crossing_that_lost_an_animal_to_one_that_gained_one_not_the_reverse():
+    """m leads from x into y. Two in and one out of x, one in and two out of y: m is two animals,
+    absorbed. One in and two out of x, two in and one out of y: animals came and went unseen, and
+    merging the two would only hide it."""
+    lost_then_gained = _merge(_track("a", range(0, 3)), _track("b", range(0, 3)), _track("x", range(3, 5), False),
+                              _track("m", range(5, 6)), _track("y", range(6, 8), False),
+                              _track("c", range(8, 11)), _track("d", range(8, 11)),
+                              links=[("a2", "x3"), ("b2", "x3"), ("x4", "m5"), ("m5", "y6"), ("y7", "c8"), ("y7", "d8")])
+    gained_then_lost = _merge(_track("a", range(0, 3)), _track("x", range(3, 5), False), _track("f", range(5, 9)),
+                              _track("m", range(5, 6)), _track("c", range(0, 6)), _track("y", range(6, 8), False),
+                              _track("d", range(8, 11)),
+                              links=[("a2", "x3"), ("x4", "f5"), ("x4", "m5"), ("m5", "y6"), ("c5", "y6"), ("y7", "d8")])
+    for (fragments, links, of), absorbed in ((lost_then_gained, True), (gained_then_lost, False)):
+        assert _absorbed(fragments, links)[of("m5")] == absorbed
