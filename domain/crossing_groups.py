@@ -47,7 +47,7 @@ def crossing_groups(fragments: Fragments, links: np.ndarray, number_of_animals: 
     (``_holds_its_blobs``). In a crowded tank, where animals part for a frame or two between
     touches, absorbing every short fragment next to an unbalanced group merged balanced crossings
     into unbalanced crowds. On 19 tracked bench sessions (20_crowded seeds 0-2, 4, 5, schooling,
-    look-alikes, small look-alikes, 8_distinct, 8_short) the groups kept went from 825 to 1,114
+    look-alikes, small look-alikes, 8_distinct, 8_short) the groups kept went from 825 to 1,117
     (8_schooling_s1: 16 -> 43; 0-13 of the old ones a session are now part of a larger group
     or dropped by the count); false ones (ground truth: not the same animals leave as
     entered) from 6 to 10, all on the crowded tank (0-4 a seed). The balance rule without the
