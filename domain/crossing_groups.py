@@ -18,7 +18,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from .coexistence import Coexistence
-from .fragments import Fragments
+from .fragments import Fragments, alive_per_frame
 
 
 @attrs.frozen
@@ -85,11 +85,11 @@ def _frames_with_room_for_pairs(fragments: Fragments, number_of_animals: int) ->
     they cannot, some blob taken for a crossing is one animal (an odd shape, a bent body), and a
     crossing entered and left by one animal may be just that."""
     frames = int(fragments.stop.max(initial=0))
-    alive = np.zeros((2, frames + 1), np.int64)
-    np.add.at(alive, (fragments.is_individual.astype(np.int64), fragments.start), 1)
-    np.subtract.at(alive, (fragments.is_individual.astype(np.int64), fragments.stop), 1)
-    crossing, individual = np.cumsum(alive, axis=1)[:, :frames]
-    return individual + 2 * crossing <= number_of_animals if number_of_animals > 0 else np.ones(frames, bool)
+    if number_of_animals <= 0:
+        return np.ones(frames, bool)
+    single, crossing = (alive_per_frame(fragments.start[kind], fragments.stop[kind], 0, frames)
+                        for kind in (fragments.is_individual, ~fragments.is_individual))
+    return single + 2 * crossing <= number_of_animals
 
 
 def _members_by_group(group: np.ndarray, inside: np.ndarray) -> dict[int, np.ndarray]:
@@ -112,12 +112,9 @@ def _holds_its_blobs(fragments: Fragments, members: np.ndarray, entering: np.nda
     frames = np.arange(first, fragments.stop[members].max())
     counted_in = (np.searchsorted(np.sort(fragments.stop[entering]), frames, side="right")
                   - np.searchsorted(np.sort(fragments.start[leaving]), frames, side="right"))
-    crossing = ~fragments.is_individual[members]
-    blobs = np.zeros((2, len(frames) + 1), np.int64)  # rows: one-animal blobs, crossing blobs
-    np.add.at(blobs, (crossing.astype(np.int64), fragments.start[members] - first), 1)
-    np.subtract.at(blobs, (crossing.astype(np.int64), fragments.stop[members] - first), 1)
-    single, crossings = np.cumsum(blobs, axis=1)[:, :-1]
-    return bool(np.all(counted_in >= single + crossings * (1 + pairs[frames])))
+    single, crossing = (alive_per_frame(fragments.start[m], fragments.stop[m], first, len(frames))
+                        for m in (members[fragments.is_individual[members]], members[~fragments.is_individual[members]]))
+    return bool(np.all(counted_in >= single + crossing * (1 + pairs[frames])))
 
 
 def _bridges(fragments: Fragments, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -162,7 +159,8 @@ def _fragments_per_group(group: np.ndarray, fragment: np.ndarray, n: int) -> np.
 
 
 def _single_group(fragment: np.ndarray, group: np.ndarray, n: int) -> np.ndarray:
-    """(F,) the one group each fragment links with on this side, -1 for none or several."""
+    """(F,) the one group (or outside fragment's key) each fragment links with on this side, -1 for
+    none or several."""
     out = np.full(n, -1, np.int64)
     pairs = np.unique(np.column_stack([fragment, group]), axis=0) if len(fragment) else np.zeros((0, 2), np.int64)
     count = np.bincount(pairs[:, 0], minlength=n)
@@ -185,15 +183,9 @@ def _sides(outside: np.ndarray, inside: np.ndarray, group: np.ndarray, a: np.nda
     key = np.where(inside, group, n + np.arange(n))
     enter = outside[a] & inside[b]
     leave = inside[a] & outside[b]
-    only_out = _touches_one(a[outside[a]], key[b[outside[a]]], n)
-    only_in = _touches_one(b[outside[b]], key[a[outside[b]]], n)
+    only_out = _single_group(a[outside[a]], key[b[outside[a]]], n) >= 0
+    only_in = _single_group(b[outside[b]], key[a[outside[b]]], n) >= 0
     return _members(group[b[enter]], a[enter], only_out), _members(group[a[leave]], b[leave], only_in)
-
-
-def _touches_one(fragment: np.ndarray, target: np.ndarray, n: int) -> np.ndarray:
-    """(n,) bool: the fragment's edges (on this side) all lead to one target."""
-    pairs = np.unique(np.column_stack([fragment, target]), axis=0)
-    return np.bincount(pairs[:, 0], minlength=n) == 1 if len(pairs) else np.zeros(n, bool)
 
 
 def _members(group: np.ndarray, fragment: np.ndarray, valid: np.ndarray) -> dict[int, np.ndarray]:

@@ -56,6 +56,15 @@ class Fragments:
         return self.blob_order[self.offsets[fragment]:self.offsets[fragment + 1]]
 
 
+def alive_per_frame(start: np.ndarray, stop: np.ndarray, first: int, frames: int) -> np.ndarray:
+    """(frames,) how many spans [start, stop), all within [first, first + frames], cover each
+    frame from ``first`` on, in O(spans + frames) (a difference array; no spans x frames table)."""
+    change = np.zeros(frames + 1, np.int64)
+    np.add.at(change, start - first, 1)
+    np.subtract.at(change, stop - first, 1)
+    return np.cumsum(change)[:frames]
+
+
 def _roots(pred: np.ndarray) -> np.ndarray:
     """First blob of each blob's chain, by pointer doubling (O(n log L), vectorised)."""
     root = np.where(pred < 0, np.arange(len(pred)), pred)

@@ -10,7 +10,7 @@ import attrs
 import numpy as np
 
 from .coexistence import Coexistence
-from .fragments import Fragments
+from .fragments import Fragments, alive_per_frame
 
 MIN_IMAGES_TO_ACCUMULATE = 4
 
@@ -106,11 +106,7 @@ def widest_partial_global_fragment(fragments: Fragments) -> GlobalFragment | Non
     long = long_fragments(fragments)
     if len(long) == 0:
         return None
-    frames = int(fragments.stop[long].max())
-    alive = np.zeros(frames + 1, np.int64)
-    np.add.at(alive, fragments.start[long], 1)
-    np.add.at(alive, fragments.stop[long], -1)
-    alive = np.cumsum(alive)[:frames]
+    alive = alive_per_frame(fragments.start[long], fragments.stop[long], 0, int(fragments.stop[long].max()))
     best_frames = np.flatnonzero(alive == alive.max())
     best_key, best = None, None
     for frame in best_frames:
