@@ -34,6 +34,7 @@ from idtracker.domain.motion_fusion import (
     joined_way_rows,
     open_way_rows,
     revised_joins,
+    saturated_evidence,
     tempered_posteriors,
     way_log_scores,
 )
@@ -88,6 +89,7 @@ def fuse_motion_and_appearance(identification: Identification, joined: JoinedFra
     labels = unit_labels(identification.labels, unit_of, len(units), protected)
     held_out = np.zeros_like(evidence)
     np.add.at(held_out, unit_of, identification.held_out_evidence / looks)
+    evidence, held_out = (saturated_evidence(e, units.n_images / looks) for e in (evidence, held_out))
     posterior = tempered_posteriors(evidence, 1.0)
     doubtful = (labels >= 0) & (posterior[np.arange(len(units)), np.maximum(labels, 0)] < KEEP_LABEL_POSTERIOR)
     doubtful[sure] = False

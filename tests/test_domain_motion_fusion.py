@@ -5,7 +5,14 @@ from __future__ import annotations
 import numpy as np
 from idtracker.domain.coexistence import Coexistence
 from idtracker.domain.identity_assignment import assign_residual
-from idtracker.domain.motion_fusion import MotionLinks, appearance_log_odds, image_correlation_time, tempered_posteriors
+from idtracker.domain.motion_fusion import (
+    MAX_LOOKS_PER_UNIT,
+    MotionLinks,
+    appearance_log_odds,
+    image_correlation_time,
+    saturated_evidence,
+    tempered_posteriors,
+)
 
 
 def _ar1(rng: np.random.Generator, length: int, phi: float, classes: int) -> np.ndarray:
@@ -39,6 +46,22 @@ def test_tempered_posteriors_and_same_animal_odds():
     odds = appearance_log_odds(sure, np.array([0]), np.array([1, 2]))
     assert odds[0, 1] > np.log(2.9) and odds[0, 0] < -10  # same looks: about log N; different: far below 0
     assert np.all(np.abs(appearance_log_odds(np.full((2, 3), 1 / 3), np.array([0]), np.array([1]))) < 1e-9)
+
+
+def test_a_long_tracklet_leaning_weakly_the_wrong_way_does_not_outweigh_motion():
+    """400 looks each leaning 0.05 nats to identity 1 sum to 20 nats, enough to override any
+    crossing's motion; saturated, they are worth less than the 0.81 motion gave the true way
+    (log-odds 1.45). Two looks of a distinct animal (3 nats each) keep most of theirs, and more
+    looks never say less."""
+    looks = np.array([400.0, 2.0])
+    evidence = np.array([[0.0, 0.05 * 400, 0.0], [6.0, 0.0, 0.0]])
+    saturated = saturated_evidence(evidence, looks)
+    assert saturated[0, 1] - saturated[0, 0] < np.log(0.81 / 0.19)
+    assert saturated[1, 0] > 0.6 * evidence[1, 0]
+    assert saturated[0, 1] < MAX_LOOKS_PER_UNIT * 0.05
+    per_look = np.array([[0.05, 0.0, 0.0]])
+    worth = [saturated_evidence(per_look * n, np.array([n]))[0, 0] for n in (1.0, 4.0, 16.0, 64.0, 256.0)]
+    assert np.all(np.diff(worth) > 0)
 
 
 def test_motion_links_pass_their_probability_to_the_neighbours_identity():
