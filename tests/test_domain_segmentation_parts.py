@@ -57,3 +57,22 @@ def test_uniform_animals_are_individuals_even_with_zero_area_spread():
     areas = np.array([150.0, 150.0, 150.0, 300.0])
     individual, _ = classify_individuals(areas, np.array([3, 3, 3, 2]), 3)
     assert individual.tolist() == [True, True, True, False]
+
+
+def test_crossings_are_told_by_area_where_no_frame_shows_every_animal_apart():
+    """A crowded tank of 5 animals that never shows 5 blobs: frames of 4 blobs (three animals
+    apart, one pair) and of 3. The frames with the most blobs fix the single-animal area robustly,
+    so every pair is a crossing; a deviation over all blobs (the pairs in it) let pairs pass."""
+    rng = np.random.default_rng(0)
+    areas, per_frame = [], []
+    for frame in range(200):
+        apart = 3 if frame % 2 else 1
+        pairs = (5 - apart) // 2
+        areas += list(rng.normal(100, 5, apart)) + list(rng.normal(190, 10, pairs))
+        per_frame += [apart + pairs] * (apart + pairs)
+    areas, per_frame = np.array(areas), np.array(per_frame)
+    pair = areas > 150
+    individual, model = classify_individuals(areas, per_frame, 5)
+    assert abs(model.median - 100) < 5 and model.std < 10
+    assert not individual[pair].any() and individual[~pair].all()
+    assert np.std(areas) > 30  # what the old fit over every blob used: the bound 100 + 4 * 40 let pairs pass
