@@ -4,7 +4,8 @@ First the crossings motion joined for sure on its own are weighed again with the
 fragments through them, and rejoined where the looks overturn motion (``revised_joins``).
 Where a crossing's ways through were too doubtful for motion alone, the trained classifier's
 looks (counted in independent looks, ``domain.motion_fusion``) are added to motion's evidence.
-Tracklets joined that way are decided together: their evidence summed, the label they agree on
+Tracklets joined that way are decided together: their evidence summed (and saturated: the looks
+of one unit share its bias, ``saturated_evidence``), the label they agree on
 kept (the first global fragment's always) where the images are sure of it, and the rest assigned
 again, surest first, from appearance and what motion says, with identities conserved through the
 remaining crossings.
@@ -46,9 +47,10 @@ from .motion_joins import MIN_JOIN_PROBABILITY, JoinedFragments
 from .ports import EventSink
 
 
-#: Tempered posterior (in independent looks) an identification label needs to be kept as it is;
-#: weaker ones are decided again with motion. The warning's bar (0.99); on 14_small_lookalike the
-#: labels it kept (4,464 of 6,556 images) were all right, the wrong ones all fell below it.
+#: Tempered posterior (in independent looks, saturated per unit) an identification label needs to
+#: be kept as it is; weaker ones are decided again with motion. The warning's bar (0.99); on
+#: 14_small_lookalike, before the units' evidence was saturated, the labels it kept (4,464 of
+#: 6,556 images) were all right, the wrong ones all fell below it.
 KEEP_LABEL_POSTERIOR = 0.99
 
 
@@ -59,7 +61,7 @@ def fuse_motion_and_appearance(identification: Identification, joined: JoinedFra
 
     Appearance is believed as far as it predicts the ways motion is sure of on this video
     (``appearance_weight``). Labels the images make sure of, so counted, are kept; the others are
-    assigned again, surest first, from the tempered appearance evidence plus what motion says
+    assigned again, surest first, from the tempered, saturated appearance evidence plus what motion says
     through the crossings it could not resolve alone (``MotionLinks``).
 
     Args:
@@ -81,7 +83,8 @@ def fuse_motion_and_appearance(identification: Identification, joined: JoinedFra
     if revised:
         ways = _way_likelihoods(joined)
     protected = np.unique(joined.tracklet[protected])
-    pairs = _fused_pairs(ways, tempered_posteriors(identification.evidence, looks))
+    tracklet_evidence = saturated_evidence(identification.evidence, joined.fragments.n_images / tau)
+    pairs = _fused_pairs(ways, tempered_posteriors(tracklet_evidence, looks))
     units, unit_of = join_fragments(joined.fragments, pairs)
     evidence = np.zeros((len(units), identification.evidence.shape[1]))
     np.add.at(evidence, unit_of, identification.evidence / looks)
@@ -89,7 +92,9 @@ def fuse_motion_and_appearance(identification: Identification, joined: JoinedFra
     labels = unit_labels(identification.labels, unit_of, len(units), protected)
     held_out = np.zeros_like(evidence)
     np.add.at(held_out, unit_of, identification.held_out_evidence / looks)
-    evidence, held_out = (saturated_evidence(e, units.n_images / looks) for e in (evidence, held_out))
+    independent_looks = units.n_images / tau
+    evidence = saturated_evidence(evidence, independent_looks)
+    held_out = saturated_evidence(held_out, independent_looks)
     posterior = tempered_posteriors(evidence, 1.0)
     doubtful = (labels >= 0) & (posterior[np.arange(len(units)), np.maximum(labels, 0)] < KEEP_LABEL_POSTERIOR)
     doubtful[sure] = False
@@ -190,7 +195,7 @@ def _way_likelihoods(joined: JoinedFragments) -> list[tuple[np.ndarray, np.ndarr
 
 def _fused_probability(labels: np.ndarray, evidence: np.ndarray, units: np.ndarray, links: MotionLinks,
                        impossible: np.ndarray) -> np.ndarray:
-    """Posterior of each unit's label from its tempered looks and its labelled neighbours' motion,
+    """Posterior of each unit's label from its tempered, saturated looks and its labelled neighbours' motion,
     without the ``impossible`` identities ((len(units), N): those given to units it coexists with)."""
     scores = evidence[units] + np.array([links.log_odds(int(u), labels, evidence.shape[1]) for u in units])
     return identity_probability(labels[units], scores, np.arange(len(units)), impossible)

@@ -1,8 +1,9 @@
 """Telling single animals from crossings by blob area.
 
 In frames where exactly N blobs are seen every blob is one animal, so their areas describe what
-one animal looks like. A blob far larger than that (4 standard deviations over the median, as
-idtracker.ai uses) is taken for two or more touching animals.
+one animal looks like; where no frame shows all N apart (a crowded tank), the frames with the
+most blobs describe it, robustly. A blob far larger than that (4 standard deviations over the
+median, as idtracker.ai uses) is taken for two or more touching animals.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ MIN_RELATIVE_STD = 0.05
 
 @attrs.frozen
 class AreaModel:
-    """Median and standard deviation of the area of one animal, in pixels."""
+    """Median and standard deviation (or its robust equivalent) of the area of one animal, in pixels."""
 
     median: float
     std: float
@@ -33,18 +34,22 @@ class AreaModel:
         sure = areas[blobs_in_frame == number_of_animals]
         if len(sure):
             return cls(float(np.median(sure)), float(np.std(sure)))
-        return cls._robust_fit(areas[blobs_in_frame == blobs_in_frame.max()])
+        fewer = blobs_in_frame < number_of_animals  # a frame with more blobs than animals holds fragments
+        if not fewer.any():
+            return cls(float(np.median(areas)), float(np.std(areas)))
+        return cls._robust_fit(areas[blobs_in_frame == blobs_in_frame[fewer].max()])
 
     @classmethod
     def _robust_fit(cls, areas: np.ndarray) -> AreaModel:
         """Median and MAD-based deviation of blobs that are mostly, not all, single animals.
 
         In a crowded tank no frame may show every animal apart (20_crowded_s2: none of 500).
-        The frames with the most blobs come closest, but a few of their blobs are still pairs, and
-        a plain standard deviation over them, or over every blob as before, is inflated by those:
-        on 20_crowded_s2 the deviation over all blobs was 266 px for animals of 272 px, the area
-        rule's bound 1,354 px, and 1,892 blobs of two or more animals passed for single animals.
-        The median absolute deviation ignores the pairs as long as they are fewer than half."""
+        The frames with the most blobs (fewer than the animals) come closest, but a few of their
+        blobs are still pairs, and a plain standard deviation over them, or over every blob, is
+        inflated by those: on 20_crowded_s2 the deviation over all blobs was 266 px for animals of
+        272 px, the area rule's bound 1,354 px, and 1,892 blobs of two or more animals passed for
+        single animals (185 with this fit). The pairs move the median and the median absolute
+        deviation only a little while they are fewer than half of the blobs."""
         median = float(np.median(areas))
         return cls(median, float(1.4826 * np.median(np.abs(areas - median))))
 

@@ -5,7 +5,9 @@ the animal, but consecutive frames are nearly the same picture: look-alike anima
 confident, wrong identities from a hundred weak, correlated votes. The integrated
 autocorrelation time of the image log-likelihoods along the fragments (measured here, per video)
 says how many frames make one independent look; dividing the evidence by it gives appearance
-posteriors on the same footing as motion's. A crossing's ways through are then weighed by both:
+posteriors on the same footing as motion's, except that the looks of one long tracklet share a
+bias of their own, so its evidence saturates (``saturated_evidence``). A crossing's ways through
+are then weighed by both:
 the motion log-likelihood of each join plus the log-probability that the two fragments show the
 same animal.
 """
@@ -63,9 +65,12 @@ def tempered_posteriors(evidence: np.ndarray, correlation_time: float) -> np.nda
 
 #: Independent looks one unit's appearance evidence is worth at most (``saturated_evidence``).
 #: On the bench (fusion replayed on each case's identification: 14 and 30 small look-alikes,
-#: 8 look-alikes and 8 schooling, each on 3 seeds, 8_distinct), 2 to 5 gave the same identities:
-#: 8_lookalike right (0.896 -> 0.9999), the others unchanged; 10 left 8_lookalike's swap in place.
-#: At 4, replayed on 20_crowded seeds 0-2: 0.998 / 0.866 / 0.804 -> 0.998 / 0.870 / 0.813.
+#: 8 look-alikes and 8 schooling, each on 3 seeds, 8_distinct): on 8_lookalike caps of 4 to 10
+#: independent looks undid the swap (0.896 -> 0.9999), 20 did not; every other case kept the same
+#: identities at any cap from 4 up. At 4, replayed on 20_crowded seeds 0-2: 0.998 / 0.866 / 0.804
+#: -> 0.998 / 0.880 / 0.799. Fusion saturates the tracklets' and units' evidence; the segmented
+#: fragments' evidence that weighs motion's own joins again (``revised_joins``) and scores the
+#: appearance weight is not: those fragments end at every crossing and are short.
 MAX_LOOKS_PER_UNIT = 4.0
 
 

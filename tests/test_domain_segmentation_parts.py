@@ -75,4 +75,8 @@ def test_crossings_are_told_by_area_where_no_frame_shows_every_animal_apart():
     individual, model = classify_individuals(areas, per_frame, 5)
     assert abs(model.median - 100) < 5 and model.std < 10
     assert not individual[pair].any() and individual[~pair].all()
-    assert np.std(areas) > 30  # what the old fit over every blob used: the bound 100 + 4 * 40 let pairs pass
+    # A frame with more blobs than animals (an animal in pieces) does not take over the fit.
+    with_pieces = np.concatenate([areas, [100.0, 100.0, 8.0, 190.0, 190.0, 190.0]])
+    per_frame = np.concatenate([per_frame, np.full(6, 6)])
+    individual, model = classify_individuals(with_pieces, per_frame, 5)
+    assert abs(model.median - 100) < 5 and not individual[with_pieces > 150].any()
