@@ -75,7 +75,8 @@ def on_seed(case: Case, seed: int) -> Case:
 #: MP4 compression with more sensor noise, blur with uneven light, animals resting half of the time
 #: along the wall (long, slow touches), short clips, a crowded tank (20 fish in 420 px, where all 20
 #: are rarely apart: no global fragment on some seeds), small look-alikes (14 and 30 animals of 16-18 px,
-#: no markings, frequent touches: where appearance says little and motion must carry identities), a
+#: no markings, frequent touches: where appearance says little and motion must carry identities; the
+#: 14 also in a 200-frame clip, as real clips of juvenile fish are), a
 #: school (8 animals with faint markings side by side, the same way, in a 300-frame clip: they touch
 #: in parallel, where motion tells them apart least). Each on three seeds; a long video (15,000
 #: frames), 50 and 100 animals on one.
@@ -93,6 +94,7 @@ BASE_CASES = [
     Case("20_subtle", 20, 1500, 0.2, 1000),
     Case("20_crowded", 20, 500, 0.6, 420),
     Case("14_small_lookalike", 14, 500, 0.0, 500, body_length=18.0),
+    Case("14_small_lookalike_short", 14, 200, 0.0, 500, body_length=18.0),
     Case("30_small_lookalike", 30, 300, 0.0, 640, body_length=16.0),
 ]
 CASES = [c for base in BASE_CASES for c in _seeded(base)] + [
