@@ -29,15 +29,14 @@ class AreaModel:
         blobs when the number of animals is unknown (0)."""
         if len(areas) == 0:
             return cls(0.0, 0.0)
-        if number_of_animals <= 0:
-            return cls(float(np.median(areas)), float(np.std(areas)))
-        sure = areas[blobs_in_frame == number_of_animals]
-        if len(sure):
-            return cls(float(np.median(sure)), float(np.std(sure)))
-        fewer = blobs_in_frame < number_of_animals  # a frame with more blobs than animals holds fragments
-        if not fewer.any():
-            return cls(float(np.median(areas)), float(np.std(areas)))
-        return cls._robust_fit(areas[blobs_in_frame == blobs_in_frame[fewer].max()])
+        if number_of_animals > 0:
+            sure = areas[blobs_in_frame == number_of_animals]
+            if len(sure):
+                return cls(float(np.median(sure)), float(np.std(sure)))
+            fewer = blobs_in_frame < number_of_animals  # a frame with more blobs than animals holds fragments
+            if fewer.any():
+                return cls._robust_fit(areas[blobs_in_frame == blobs_in_frame[fewer].max()])
+        return cls(float(np.median(areas)), float(np.std(areas)))
 
     @classmethod
     def _robust_fit(cls, areas: np.ndarray) -> AreaModel:
