@@ -23,7 +23,7 @@ from idtracker.application.settings import Settings
 from idtracker.domain.cluster_identities import centre_log_proba, cluster_log_proba, match_clusters
 from idtracker.domain.contrastive_pairs import contrastive_pairs
 from idtracker.domain.fragments import build_fragments
-from idtracker.domain.global_fragments import build_global_fragments
+from idtracker.domain.global_fragments import GlobalFragment, build_global_fragments
 from synthetic_videos import SHARED, needs_shared
 
 ANIMALS, FRAMES, RUN, SIZE = 3, 60, 20, 24
@@ -173,6 +173,36 @@ class _MergingEncoder(_FixedEncoder):
         if self.checks <= self.merged:
             animal = np.where(animal == 2, 1, animal)
         return np.eye(8)[animal] * 10.0 + np.sin(index)[:, None]
+
+
+class _LookalikeEncoder(_FixedEncoder):
+    """Animals 0 and 1 nearly in one place; animal 2 in one place in the middle window and
+    another elsewhere (a posture the encoder has not pulled together): three clusters of the
+    images are the pair, and animal 2 twice."""
+
+    def __init__(self, animal: np.ndarray, frame: np.ndarray):
+        super().__init__(animal)
+        self.frame = frame
+
+    def embed(self, index: np.ndarray) -> np.ndarray:
+        animal, window = self.animal[index], self.frame[index] // RUN
+        place = np.where(animal == 2, np.where(window == 1, 3, 2), 0)
+        return np.eye(8)[place] * 10.0 + np.where(animal == 1, 0.3, 0.0)[:, None] + 0.01 * np.sin(index)[:, None]
+
+
+def test_with_a_partial_first_global_fragment_coexisting_animals_get_their_own_clusters(scene):
+    """No stretch shows all three apart (the first global fragment holds animals 0 and 1 only):
+    the clusters keep the pair apart, since they coexist, and animal 2 whole."""
+    fragments = scene.fragments
+    fragment_animal = np.zeros(len(fragments), np.int64)
+    fragment_animal[fragments.of_blob] = scene.animal
+    pair = np.flatnonzero((fragments.start == 0) & (fragment_animal < 2))
+    partial = GlobalFragment(0, RUN, pair[np.argsort(fragment_animal[pair])])
+    step = ContrastiveStep(_LookalikeEncoder(scene.animal, scene.frame), SklearnClustering(), InMemoryEventSink(),
+                           silhouette_target=1.0, patience=1)
+    result = step(scene.images, fragments.of_blob, fragments, [partial], ANIMALS, min_ratio=1.1)
+    named = result.image_log_proba.argmax(1)
+    assert [set(named[scene.animal == a]) for a in range(ANIMALS)] == [{0}, {1}, {2}]
 
 
 def test_a_result_the_caller_refuses_does_not_end_training(scene):
