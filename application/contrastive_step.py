@@ -160,10 +160,7 @@ class ContrastiveStep:
         n = judge.number_of_animals
         init = _anchor_means(z, image_fragment, judge.first) if len(judge.first.fragments) == n else None
         centres, cluster = self.clustering.kmeans(z, n, init, self.seed)
-        known = judge.anchor[image_fragment] >= 0
-        by_label = np.empty_like(centres)
-        by_label[match_clusters(cluster[known], judge.anchor[image_fragment][known], n)] = centres
-        return by_label, centre_log_proba(z, by_label)
+        return _named_after_anchors(z, centres, cluster, image_fragment, judge)
 
     def _train(self, n_images: int, image_fragment: np.ndarray, positive: np.ndarray, judge: _Judge,
                min_ratio: float, accept: Callable[[ContrastiveResult], Judgement] | None
@@ -239,9 +236,16 @@ def _kept_apart(z: np.ndarray, image_fragment: np.ndarray, judge: _Judge, seed: 
     fixed = np.full(n, -1, np.int64)
     fixed[:len(anchors)] = anchors[:n]
     centres, cluster = constrained_kmeans(means, counts, judge.coexistence, start, fixed)
+    return _named_after_anchors(z, centres, cluster[image_fragment], image_fragment, judge)
+
+
+def _named_after_anchors(z: np.ndarray, centres: np.ndarray, image_cluster: np.ndarray, image_fragment: np.ndarray,
+                         judge: _Judge) -> tuple[np.ndarray, np.ndarray]:
+    """((N, D) centres reordered so row k = label k, (n, N) image log-probabilities): each cluster
+    takes the label of the first global fragment's fragment whose images it holds most of."""
     known = judge.anchor[image_fragment] >= 0
     by_label = np.empty_like(centres)
-    by_label[match_clusters(cluster[image_fragment][known], judge.anchor[image_fragment][known], n)] = centres
+    by_label[match_clusters(image_cluster[known], judge.anchor[image_fragment][known], judge.number_of_animals)] = centres
     return by_label, centre_log_proba(z, by_label)
 
 
