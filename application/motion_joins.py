@@ -26,10 +26,11 @@ from .segmentation import SegmentedVideo
 #: looks of its fragments overturn it, ``revised_joins``). On seven bench videos (8-30 animals,
 #: look-alikes, small, compressed; about 1,000 most likely joins through crossings) none at 0.9999 or
 #: more was wrong (about 650), 2 of 43 between 0.999 and 0.9999 were (20 animals) and 2 of 22 between
-#: 0.99 and 0.999. Again with ``bench/motion_ways.py`` on 26 tracked bench sessions (3,181 ways of
-#: crossings of 2-6 animals whose animals are known): 2 of 2,374 at 0.9999 or more were wrong (one
-#: 7-frame crossing of the crowded tank, seed 7); between 0.99 and 0.9999, 6 of 401 against 1.0
-#: expected, in crossings of 4 frames or more.
+#: 0.99 and 0.999. Again with ``bench/motion_ways.py`` on 26 tracked bench sessions (2,425 ways
+#: through crossings of 2-6 animals the ground truth names): 2 of 1,858 at 0.9999 or more were wrong
+#: (one crossing of the crowded tank, seed 7, whose two ~360 px2 blobs, an animal and part of another
+#: where one measures ~270, the size term matched); between 0.99 and 0.9999, 5 of 296 against 0.6
+#: expected, all in crossings of 8 frames or more.
 MIN_JOIN_PROBABILITY = 0.9999
 #: Posterior a join through a crossing needs for a one-frame fragment to take its velocity from
 #: it (``carried_velocities``). On the 12 bench videos captured for fusion (976 joins through
