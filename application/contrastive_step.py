@@ -136,19 +136,24 @@ class ContrastiveStep:
                           singles=reachable_ratio(global_fragments, fragments) < min_ratio)
         pairs = contrastive_pairs(fragments)
         self.encoder.start(images, image_fragment, pairs.positive, pairs.negative, judge.first.fragments)
-        result, accepted = self._train(len(images), image_fragment, pairs.positive, judge, min_ratio, accept)
+        result, z, accepted = self._train(len(images), image_fragment, pairs.positive, judge, min_ratio, accept)
         if not accepted and len(judge.first.fragments) < number_of_animals:  # see _kept_apart
-            result = self._result(len(images), image_fragment, judge, result.silhouette_score, result.batches,
-                                  kept_apart=True)
+            result = self._result(z, image_fragment, judge, result.silhouette_score, result.batches, kept_apart=True)
         self.encoder.finish()
         self.events.publish(ev.ContrastiveStepFinished(result.batches, result.silhouette_score,
                                                        result.ratio_accumulated, time.perf_counter() - t0))
         return result
 
-    def _result(self, n_images: int, image_fragment: np.ndarray, judge: _Judge, silhouette: float,
-                batches: int, kept_apart: bool = False) -> ContrastiveResult:
-        """What the encoder identifies now, on every image (clustered by ``_kept_apart`` if asked)."""
+    def _embedded_result(self, n_images: int, image_fragment: np.ndarray, judge: _Judge, silhouette: float,
+                         batches: int) -> tuple[ContrastiveResult, np.ndarray]:
+        """What the encoder identifies now, on every image, and their embedding (kept, so that the
+        result training ends with can be clustered again without embedding every image twice)."""
         z = self.encoder.embed(np.arange(n_images))
+        return self._result(z, image_fragment, judge, silhouette, batches), z
+
+    def _result(self, z: np.ndarray, image_fragment: np.ndarray, judge: _Judge, silhouette: float,
+                batches: int, kept_apart: bool = False) -> ContrastiveResult:
+        """What embedding ``z`` of every image identifies (clustered by ``_kept_apart`` if asked)."""
         centres, log_proba = (_kept_apart(z, image_fragment, judge, self.seed) if kept_apart
                               else self._identities(z, image_fragment, judge))
         evidence = fragment_evidence(log_proba, image_fragment, len(judge.anchor))
@@ -164,9 +169,9 @@ class ContrastiveStep:
 
     def _train(self, n_images: int, image_fragment: np.ndarray, positive: np.ndarray, judge: _Judge,
                min_ratio: float, accept: Callable[[ContrastiveResult], Judgement] | None
-               ) -> tuple[ContrastiveResult, bool]:
-        """Train until a stop rule fires; the result of the model kept, and whether ``accept``
-        (or, without it, stable sure labels) made it final."""
+               ) -> tuple[ContrastiveResult, np.ndarray, bool]:
+        """Train until a stop rule fires; the result of the model kept, its embedding of every
+        image, and whether ``accept`` (or, without it, stable sure labels) made it final."""
         rng = np.random.default_rng(self.seed)
         candidates = np.flatnonzero(np.isin(image_fragment, positive))
         sample = np.sort(rng.choice(candidates, min(len(candidates), SAMPLE_PER_ANIMAL * judge.number_of_animals),
@@ -200,22 +205,24 @@ class ContrastiveStep:
                     waited += 1
                 if best >= self.silhouette_target or waited >= self.patience:
                     self.encoder.restore(best_state)
-                    return self._result(n_images, image_fragment, judge, best, batches), False
+                    return (*self._embedded_result(n_images, image_fragment, judge, best, batches), False)
                 if held > STABLE_EVALUATIONS and batches >= next_judgement:
-                    judged = self._result(n_images, image_fragment, judge, score, batches)
+                    judged, embedded = self._embedded_result(n_images, image_fragment, judge, score, batches)
                     judgement = None if accept is None else accept(judged)
                     if judgement is None or judgement.final:
-                        return judged, True
+                        return judged, embedded, True
                     self.events.publish(ev.ContrastiveJudged(batches, judgement.estimated_accuracy))
                     if judgement.estimated_accuracy > best_judged + MIN_RATIO_GAIN:
                         best_judged, stale_judgements = judgement.estimated_accuracy, 0
                     else:
                         stale_judgements += 1
                     if stale_judgements >= STABLE_EVALUATIONS:
-                        return judged, False  # not getting closer to final: accumulation takes over
+                        return judged, embedded, False  # not getting closer to final: accumulation takes over
                     next_judgement = batches + judge_every
                 if stalled >= min(self.patience, RATIO_PATIENCE):  # the model judged just now is this one
-                    return (judged if judged is not None else self._result(n_images, image_fragment, judge, score, batches)), False
+                    if judged is None:
+                        judged, embedded = self._embedded_result(n_images, image_fragment, judge, score, batches)
+                    return judged, embedded, False
 
 
 def _kept_apart(z: np.ndarray, image_fragment: np.ndarray, judge: _Judge, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -245,7 +252,8 @@ def _named_after_anchors(z: np.ndarray, centres: np.ndarray, image_cluster: np.n
     takes the label of the first global fragment's fragment whose images it holds most of."""
     known = judge.anchor[image_fragment] >= 0
     by_label = np.empty_like(centres)
-    by_label[match_clusters(image_cluster[known], judge.anchor[image_fragment][known], judge.number_of_animals)] = centres
+    named = match_clusters(image_cluster[known], judge.anchor[image_fragment][known], judge.number_of_animals)
+    by_label[named] = centres
     return by_label, centre_log_proba(z, by_label)
 
 
