@@ -39,7 +39,7 @@ SEGMENTATION_PARAMETERS = ("video_paths", "tracking_intervals", "intensity_ths",
                            "bounding_box_images_in_ram")
 #: ... and which blobs are single animals (the detector is trained on identification images).
 CROSSING_PARAMETERS = SEGMENTATION_PARAMETERS + ("number_of_animals", "track_wo_identities", "id_image_size",
-                                                 "resolution_reduction", "device", "torch_compile")
+                                                 "resolution_reduction", "device", "torch_compile", "random_seed")
 #: Parameters that change no identity: where and how results are written, how work is spread,
 #: and a check that only refuses (it runs again on every run).
 NO_EFFECT_ON_IDENTITIES = ("name", "output_dir", "trajectories_formats", "data_policy", "number_of_parallel_workers",

@@ -29,7 +29,6 @@ MIN_PER_CLASS = 10
 CAP_PER_CLASS = 3000
 MIN_VALIDATION_ACCURACY = 0.9
 DETECTOR_MAX_SIDE = 24
-SEED = 0
 DETECTOR_FOLDER = "crossings_detector"
 
 
@@ -94,7 +93,7 @@ class CrossingDetection:
         self.events.publish(ev.IdentificationImagesBuilt(len(images), size, scale, time.perf_counter() - t0))
 
         small, factor = downsampled(images, DETECTOR_MAX_SIDE)
-        chosen, classes = balanced_training_set(labels, CAP_PER_CLASS, SEED)
+        chosen, classes = balanced_training_set(labels, CAP_PER_CLASS, settings.random_seed)
         detector = self.make_detector(small.shape[1], settings)
         figures = detector.fit(small[chosen], classes)
         accuracy = figures["validation_accuracy"]

@@ -136,7 +136,7 @@ class IdentificationStage:
                 self.events.publish(ev.ContrastiveBatchReduced(settings.contrastive_batchsize, encoder.batch_pairs,
                                                                encoder.device_name))
             step = ContrastiveStep(encoder, self.clustering, self.events, settings.contrastive_silhouette_target,
-                                   settings.contrastive_patience)
+                                   settings.contrastive_patience, settings.random_seed)
             contrastive = step(images[blobs], fragments.of_blob[blobs], fragments, global_fragments, n,
                                verdicts.min_ratio, accept=verdicts)
         result = None
@@ -164,7 +164,7 @@ class IdentificationStage:
             classifier = self.make_classifier(size, n, settings)
             self._warm_start(classifier, "identity CNN", transfer)
             accumulation = Accumulation(classifier, self.events, settings.threshold_early_stop_accumulation,
-                                        settings.maximal_images_per_animal)
+                                        settings.maximal_images_per_animal, settings.random_seed)
             warm = None
             if contrastive is not None and few_global_fragments:
                 warm = _contrastive_warm_start(contrastive, len(units.start),

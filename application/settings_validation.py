@@ -45,6 +45,7 @@ def parse_rois(roi_list: list[str] | None) -> list[Roi]:
 
 def _check_counts(settings: Settings) -> None:
     _at_least("number_of_animals", settings.number_of_animals, 0)
+    _at_least("random_seed", settings.random_seed, 0)
     for name in _POSITIVE_COUNTS:
         _at_least(name, getattr(settings, name), 1)
     if settings.id_image_size is not None and settings.id_image_size < MIN_ID_IMAGE_SIZE:

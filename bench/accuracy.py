@@ -1,7 +1,7 @@
 """Identity accuracy and cost on rendered videos with ground truth, and on test_A against idtracker.ai.
 
-Usage: python bench/accuracy.py [--quick] [--cases NAME ...] [--seeds K ...] [--work DIR] [--wo_identities]
-       [--score_only] [--track_args IDTRACKERAI_ARG ...]
+Usage: python bench/accuracy.py [--quick] [--cases NAME ...] [--seeds K ...] [--random_seeds K ...] [--work DIR]
+       [--wo_identities] [--score_only] [--track_args IDTRACKERAI_ARG ...]
 
 Each case is rendered once (cached in --work, default bench_work/), tracked by the real
 ``idtrackerai`` command in a child process (timed, peak RSS from GNU time when available), and
@@ -11,7 +11,10 @@ not ground truth), as are its short clips (``test_A_0_250`` ...: the same real f
 hundred frames with ``--tracking_intervals``, scored on those frames only). Prints one table, with each session's own ``estimated_accuracy`` beside the
 measured accuracy and the method that identified it, and draws it as ``--work/accuracy.png``. ``--quick`` runs a subset in about five
 minutes; the full suite takes about two hours on 2 cores (run it in parts with ``--cases``); a case
-that does not finish within ``--case_timeout`` is reported as unfinished.
+that does not finish within ``--case_timeout`` is reported as unfinished. ``--random_seeds 0 1 2``
+tracks each video once per ``random_seed`` (training's random choices only: the same video, the same
+parameters) and prints how far each case moves between those runs: on the crowded tank a run moves
+its accuracy by several points, so a change there is judged against that spread, not one run.
 """
 
 from __future__ import annotations
@@ -143,7 +146,8 @@ def _track(toml: Path, out: Path, extra: list[str] | None, timeout_s: float) -> 
                 timeout_s)
 
 
-def rendered_case(case: Case, work: Path, extra: list[str] | None, timeout_s: float) -> dict:
+def rendered_case(case: Case, work: Path, extra: list[str] | None, timeout_s: float, random_seed: int = 0) -> dict:
+    """``case`` rendered (once) and tracked with ``random_seed`` (0: into ``out``, else ``out_rK``)."""
     folder = work / case.name
     if not (folder / "gt.npz").exists():
         render_video(RenderSettings(animals=case.animals, frames=case.frames, seed=case.seed, width=case.size,
@@ -152,22 +156,36 @@ def rendered_case(case: Case, work: Path, extra: list[str] | None, timeout_s: fl
                                     wall_resting=case.wall_resting, schooling=case.schooling,
                                     name=case.name), folder)
     truth = read_ground_truth(folder)
-    wall, rss, code = _track(folder / f"{case.name}.toml", folder / "out", extra, timeout_s)
-    return _row(case.name, case.animals, case.frames, truth, folder / "out" / f"session_{case.name}", wall, rss, code)
+    out = folder / ("out" if random_seed == 0 else f"out_r{random_seed}")
+    wall, rss, code = _track(folder / f"{case.name}.toml", out, _seeded_args(extra, random_seed), timeout_s)
+    return _row(_run_name(case.name, random_seed), case.animals, case.frames, truth, out / f"session_{case.name}",
+                wall, rss, code)
 
 
-def test_a_case(work: Path, extra: list[str] | None, timeout_s: float, name: str = "test_A") -> dict:
-    """test_A, or one of :data:`TEST_A_CLIPS`, against idtracker.ai's trajectories on the same frames."""
+def _run_name(case: str, random_seed: int) -> str:
+    """A row's name: the case's, with ``@rK`` for a run on another ``random_seed`` than 0."""
+    return case if random_seed == 0 else f"{case}@r{random_seed}"
+
+
+def _seeded_args(extra: list[str] | None, random_seed: int) -> list[str] | None:
+    """idtrackerai's extra options with ``--random_seed`` where it is not 0 (None: score only)."""
+    return extra if extra is None or random_seed == 0 else [*extra, "--random_seed", str(random_seed)]
+
+
+def test_a_case(work: Path, extra: list[str] | None, timeout_s: float, name: str = "test_A", random_seed: int = 0) -> dict:
+    """test_A, or one of :data:`TEST_A_CLIPS`, against idtracker.ai's trajectories on the same frames
+    (tracked with ``random_seed``)."""
     reference = read_trajectories(SHARED / "data" / "reference" / "test_A")
     start, stop = TEST_A_CLIPS.get(name, (0, len(reference["trajectories"])))
     positions = reference["trajectories"][start:stop]
     truth = GroundTruth(positions, np.zeros(positions.shape[:2], bool), float(reference["body_length"]),
                         np.full(positions.shape[:2], np.nan))
     clip = [] if name == "test_A" else ["--tracking_intervals", f"[{start},{stop}]"]
-    wall, rss, code = _track(SHARED / "data" / "test_A.toml", work / name, None if extra is None else extra + clip,
-                             timeout_s)
-    label = "test_A (vs idtracker.ai)" if name == "test_A" else name
-    return _row(label, 8, len(positions), truth, work / name / "session_test_A", wall, rss, code, (start, stop))
+    out = work / _run_name(name, random_seed)
+    wall, rss, code = _track(SHARED / "data" / "test_A.toml", out, _seeded_args(None if extra is None else extra + clip,
+                                                                              random_seed), timeout_s)
+    label = _run_name("test_A (vs idtracker.ai)" if name == "test_A" else name, random_seed)
+    return _row(label, 8, len(positions), truth, out / "session_test_A", wall, rss, code, (start, stop))
 
 
 def _row(name, animals, frames, truth, session, wall, rss, code, clip: tuple[int, int] | None = None) -> dict:
@@ -228,6 +246,24 @@ def print_table(rows: list[dict]) -> None:
     print(f"estimate off by more than {ESTIMATE_TOLERANCE:.0%}: {', '.join(off) or 'none'}")
 
 
+def print_spread(rows: list[dict]) -> None:
+    """Per case tracked on several ``random_seed``s: how far its accuracy and estimate move between
+    runs that differ only in training's random choices (a change smaller than that is not measured)."""
+    runs: dict[str, list[dict]] = {}
+    for r in rows:
+        if "error" not in r:
+            runs.setdefault(r["case"].split("@r")[0], []).append(r)
+    runs = {case: found for case, found in runs.items() if len(found) > 1}
+    if not runs:
+        return
+    print(f"\n{'runs on several random seeds':<30}{'runs':>5}{'acc_ind mean':>14}{'min':>8}{'max':>8}{'est mean':>10}")
+    for case, found in runs.items():
+        accuracy = np.array([r["acc_individual"] for r in found])
+        estimates = [r["estimated"] for r in found if r.get("estimated") is not None]
+        mean_estimate = f"{np.mean(estimates):10.4f}" if estimates else f"{'-':>10}"
+        print(f"{case:<30}{len(found):>5}{accuracy.mean():14.4f}{accuracy.min():8.4f}{accuracy.max():8.4f}{mean_estimate}")
+
+
 def plot_table(rows: list[dict], path: Path) -> Path:
     """The table as a chart: measured and estimated accuracy per case (left), wall time (right)."""
     import matplotlib
@@ -271,6 +307,9 @@ def main() -> None:
     parser.add_argument("--seeds", nargs="+", type=int,
                         help="render the rendered cases named by --cases on these seeds instead (NAME_sK): seeds "
                              "beyond the bench's 0-2 check a rule on videos it was not measured on")
+    parser.add_argument("--random_seeds", nargs="+", type=int, default=[0],
+                        help="track every case once per random_seed (idtrackerai's, default 0): runs that differ "
+                             "only in training's random choices, rows CASE@rK, and their spread per case")
     parser.add_argument("--case_timeout", type=float, default=1200.0,
                         help="seconds a case may track before it is reported unfinished (default: 1200, so the "
                              "100-animal case fits)")
@@ -287,6 +326,8 @@ def main() -> None:
         parser.error("--seeds: test_A and its clips are real videos, with no seed; name rendered cases")
     if args.seeds and any(seed < 0 for seed in args.seeds):
         parser.error("--seeds: seeds are 0 or more")
+    if any(seed < 0 for seed in args.random_seeds):
+        parser.error("--random_seeds: seeds are 0 or more")
     extra = None if args.score_only else (["--track_wo_identities", "true"] if args.wo_identities else []) + args.track_args
     if args.wo_identities:
         print("mode: track_wo_identities (no identification)")
@@ -297,10 +338,12 @@ def main() -> None:
         seeded = {run.name: run for case in runs for run in (on_seed(case, seed) for seed in args.seeds)}
         runs = list(seeded.values())  # 8_short and 8_short_s1 on seed 1 are one video, tracked once
     for run in runs:
-        rows.append(test_a_case(work, extra, args.case_timeout, run) if run in real
-                    else rendered_case(run, work, extra, args.case_timeout))
-        print(f"done {rows[-1]['case']}: {rows[-1]}", file=sys.stderr)
+        for random_seed in dict.fromkeys(args.random_seeds):
+            rows.append(test_a_case(work, extra, args.case_timeout, run, random_seed) if run in real
+                        else rendered_case(run, work, extra, args.case_timeout, random_seed))
+            print(f"done {rows[-1]['case']}: {rows[-1]}", file=sys.stderr)
     print_table(rows)
+    print_spread(rows)
     print(f"chart: {plot_table(rows, work / 'accuracy.png')}")
 
 

@@ -28,16 +28,16 @@ def torch_classifier(image_size: int, n_classes: int, settings: Settings):
     torch is imported only when a session needs identities."""
     from idtracker.adapters.identification.torch_classifier import TorchIdentityClassifier
 
-    return TorchIdentityClassifier(image_size, n_classes, settings.device, compile=settings.torch_compile,
-                                   balanced=True)
+    return TorchIdentityClassifier(image_size, n_classes, settings.device, seed=settings.random_seed,
+                                   compile=settings.torch_compile, balanced=True)
 
 
 def torch_crossing_detector(image_size: int, settings: Settings):
     """The 2-class crossing CNN (same network, individual vs crossing); torch imported on demand."""
     from idtracker.adapters.identification.torch_classifier import TorchIdentityClassifier
 
-    return TorchIdentityClassifier(image_size, 2, settings.device, compile=settings.torch_compile,
-                                   name="crossing_detector")
+    return TorchIdentityClassifier(image_size, 2, settings.device, seed=settings.random_seed,
+                                   compile=settings.torch_compile, name="crossing_detector")
 
 
 def torch_contrastive_encoder(settings: Settings):
@@ -45,7 +45,7 @@ def torch_contrastive_encoder(settings: Settings):
     from idtracker.adapters.identification.torch_contrastive import TorchContrastiveEncoder
 
     return TorchContrastiveEncoder(settings.contrastive_batchsize, settings.device, settings.contrastive_max_mbytes,
-                                   compile=settings.torch_compile)
+                                   seed=settings.random_seed, compile=settings.torch_compile)
 
 
 def torch_transfer_model(folder: Path):

@@ -189,6 +189,7 @@ def test_without_track_and_without_a_display_says_to_add_track(capsys, monkeypat
     (["--intensity_ths", "10"], ["--intensity_ths: expected 2 arguments"]),
     (["--intensity_ths", "0", "300"], ["intensity_ths: [0.0, 300.0] is invalid", "0 <= low <= high <= 255"]),
     (["--frames_per_episode", "0"], ["frames_per_episode: 0 is too small"]),
+    (["--random_seed", "-1"], ["random_seed: -1 is too small"]),
     (["--data_policy", "everything"], ["data_policy: 'everything' is not a policy", "idmatcher.ai"]),
     (["--tracking_intervals", "0-100"], ["tracking_intervals: got ['0-100'], expected a list of [start, end]"]),
     (["--tracking_intervals", "100,50"], ["tracking_intervals: [100, 50] is invalid"]),
