@@ -44,6 +44,8 @@ CROSSING_PARAMETERS = SEGMENTATION_PARAMETERS + ("number_of_animals", "track_wo_
 #: and a check that only refuses (it runs again on every run).
 NO_EFFECT_ON_IDENTITIES = ("name", "output_dir", "trajectories_formats", "data_policy", "number_of_parallel_workers",
                            "dask_scheduler", "check_segmentation")
+#: Parameters added after sessions had been tracked without them (each at its default then).
+NEWER_PARAMETERS = ("random_seed",)
 #: The session.json key of a finished session: the fingerprint of every parameter it ran with.
 FINISHED_KEY = "tracking_fingerprint"
 
@@ -72,6 +74,22 @@ def video_identity(paths: list[Path]) -> list[list]:
     return out
 
 
+def as_of_now(stored: dict, expected: dict) -> dict:
+    """A fingerprint written before some of ``expected``'s parameters existed, with those at their
+    default: the value every session had before it could be set (``random_seed`` was 0), so a
+    session tracked then still counts as tracked with them and resumes."""
+    if not isinstance(stored.get("parameters"), dict):
+        return stored
+    defaults = dump_settings(Settings())
+    missing = {k: defaults[k] for k in NEWER_PARAMETERS if k in expected["parameters"]}
+    return {**stored, "parameters": {**missing, **stored["parameters"]}}
+
+
+def same_fingerprint(stored: object, expected: dict) -> bool:
+    """Whether a stored fingerprint is ``expected`` (read ``as_of_now``)."""
+    return isinstance(stored, dict) and as_of_now(stored, expected) == expected
+
+
 def changes(old: dict, new: dict) -> tuple[str, ...]:
     """What differs between two fingerprints, in words a user recognises (parameter names)."""
     found = [k for k in sorted(set(old.get("parameters", {})) | set(new["parameters"]))
@@ -97,9 +115,9 @@ class Checkpoints:
         if arrays is None or "fingerprint" not in arrays:
             return None
         found = json.loads(str(arrays.pop("fingerprint")))
-        if found != expected:
+        if not same_fingerprint(found, expected):
             if report:
-                self.events.publish(ev.CheckpointOutdated(stage, changes(found, expected)))
+                self.events.publish(ev.CheckpointOutdated(stage, changes(as_of_now(found, expected), expected)))
             return None
         return arrays
 

@@ -20,6 +20,8 @@ from .settings import BACKGROUND_STATS, DATA_POLICIES, TRAJECTORY_FORMATS, Setti
 _POSITIVE_COUNTS = ("frames_per_episode", "number_of_frames_for_background", "contrastive_batchsize",
                     "contrastive_patience", "maximal_images_per_animal")
 _FRACTIONS = ("contrastive_min_accumulation", "contrastive_silhouette_target", "threshold_early_stop_accumulation")
+#: Largest seed every random generator training uses takes (k-means takes 32-bit seeds).
+MAX_RANDOM_SEED = 2 ** 32 - 1
 # torch.device names: a device type, optionally with an index ("cpu", "cuda", "cuda:1", "mps").
 _DEVICE = re.compile(r"[a-z][a-z0-9_]*(:\d+)?")
 
@@ -46,6 +48,8 @@ def parse_rois(roi_list: list[str] | None) -> list[Roi]:
 def _check_counts(settings: Settings) -> None:
     _at_least("number_of_animals", settings.number_of_animals, 0)
     _at_least("random_seed", settings.random_seed, 0)
+    if settings.random_seed > MAX_RANDOM_SEED:
+        raise UserError(f"random_seed: {settings.random_seed} is too large; it must be an integer <= {MAX_RANDOM_SEED}")
     for name in _POSITIVE_COUNTS:
         _at_least(name, getattr(settings, name), 1)
     if settings.id_image_size is not None and settings.id_image_size < MIN_ID_IMAGE_SIZE:

@@ -35,6 +35,7 @@ from .checkpoints import (
     fingerprint,
     identity_arrays,
     identity_from_arrays,
+    same_fingerprint,
     video_identity,
 )
 from .compute_background import background_image
@@ -248,13 +249,13 @@ class TrackSession:
         if info is None or info.get("video_paths") != dump_settings(settings)["video_paths"]:
             return False
         finished = info.get(FINISHED_KEY)
-        return finished is None or (isinstance(finished, dict) and finished.get("fingerprint") == done_stamp)
+        return finished is None or (isinstance(finished, dict) and same_fingerprint(finished.get("fingerprint"), done_stamp))
 
     def _already_done(self, store: SessionStore, settings: Settings, done_stamp: dict) -> SessionResult | None:
         """The finished session in ``store`` when it ran with these parameters and its trajectories are there."""
         info = store.read_json("session.json") or {}
         finished = info.get(FINISHED_KEY)
-        if not isinstance(finished, dict) or finished.get("fingerprint") != done_stamp:
+        if not isinstance(finished, dict) or not same_fingerprint(finished.get("fingerprint"), done_stamp):
             return None
         files = [store.folder / f for f in finished.get("files", [])]
         if not files or not all(f.exists() for f in files):

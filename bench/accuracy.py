@@ -134,11 +134,12 @@ def _run(command: list[str], cwd: Path, timeout_s: float) -> tuple[float, float 
     return wall, (int(found[-1]) / 1024 if found else None), done.returncode
 
 
-def _track(toml: Path, out: Path, extra: list[str] | None, timeout_s: float) -> tuple[float, float | None, int]:
-    """Track into a fresh ``out``; ``extra`` None means score the session already there."""
+def _track(toml: Path, out: Path, extra: list[str] | None, timeout_s: float,
+           random_seed: int = 0) -> tuple[float, float | None, int]:
+    """Track into a fresh ``out`` with ``random_seed``; ``extra`` None means score the session already there."""
     if extra is None and out.exists():
         return float("nan"), None, 0
-    extra = extra or []
+    extra = (extra or []) + ([] if random_seed == 0 else ["--random_seed", str(random_seed)])
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
@@ -157,7 +158,7 @@ def rendered_case(case: Case, work: Path, extra: list[str] | None, timeout_s: fl
                                     name=case.name), folder)
     truth = read_ground_truth(folder)
     out = folder / ("out" if random_seed == 0 else f"out_r{random_seed}")
-    wall, rss, code = _track(folder / f"{case.name}.toml", out, _seeded_args(extra, random_seed), timeout_s)
+    wall, rss, code = _track(folder / f"{case.name}.toml", out, extra, timeout_s, random_seed)
     return _row(_run_name(case.name, random_seed), case.animals, case.frames, truth, out / f"session_{case.name}",
                 wall, rss, code)
 
@@ -165,11 +166,6 @@ def rendered_case(case: Case, work: Path, extra: list[str] | None, timeout_s: fl
 def _run_name(case: str, random_seed: int) -> str:
     """A row's name: the case's, with ``@rK`` for a run on another ``random_seed`` than 0."""
     return case if random_seed == 0 else f"{case}@r{random_seed}"
-
-
-def _seeded_args(extra: list[str] | None, random_seed: int) -> list[str] | None:
-    """idtrackerai's extra options with ``--random_seed`` where it is not 0 (None: score only)."""
-    return extra if extra is None or random_seed == 0 else [*extra, "--random_seed", str(random_seed)]
 
 
 def test_a_case(work: Path, extra: list[str] | None, timeout_s: float, name: str = "test_A", random_seed: int = 0) -> dict:
@@ -182,8 +178,8 @@ def test_a_case(work: Path, extra: list[str] | None, timeout_s: float, name: str
                         np.full(positions.shape[:2], np.nan))
     clip = [] if name == "test_A" else ["--tracking_intervals", f"[{start},{stop}]"]
     out = work / _run_name(name, random_seed)
-    wall, rss, code = _track(SHARED / "data" / "test_A.toml", out, _seeded_args(None if extra is None else extra + clip,
-                                                                              random_seed), timeout_s)
+    wall, rss, code = _track(SHARED / "data" / "test_A.toml", out, None if extra is None else extra + clip, timeout_s,
+                             random_seed)
     label = _run_name("test_A (vs idtracker.ai)" if name == "test_A" else name, random_seed)
     return _row(label, 8, len(positions), truth, out / "session_test_A", wall, rss, code, (start, stop))
 
@@ -226,18 +222,18 @@ def touching_accuracy(acc_individual: float, acc_all: float, touching_fraction: 
 
 
 def print_table(rows: list[dict]) -> None:
-    head = (f"{'case':<26}{'animals':>8}{'frames':>8}{'acc_ind':>9}{'est':>8}{'acc_all':>9}{'acc_tch':>9}{'IDF1':>8}"
+    head = (f"{'case':<30}{'animals':>8}{'frames':>8}{'acc_ind':>9}{'est':>8}{'acc_all':>9}{'acc_tch':>9}{'IDF1':>8}"
             f"{'cover':>8}{'wall_s':>9}{'id_s':>8}{'RSS_MB':>8}  method")
     print(head)
     print("-" * len(head))
     for r in rows:
         if "error" in r:
-            print(f"{r['case']:<26}{r['animals']:>8}{r['frames']:>8}  {r['error']}")
+            print(f"{r['case']:<30}{r['animals']:>8}{r['frames']:>8}  {r['error']}")
             continue
         rss = f"{r['peak_rss_mb']:8.0f}" if r["peak_rss_mb"] else f"{'-':>8}"
         ident = f"{r['tracking_s']:8.1f}" if r["tracking_s"] is not None else f"{'-':>8}"
         est = f"{r['estimated']:8.4f}" if r.get("estimated") is not None else f"{'-':>8}"
-        print(f"{r['case']:<26}{r['animals']:>8}{r['frames']:>8}{r['acc_individual']:9.4f}{est}{r['acc_all']:9.4f}"
+        print(f"{r['case']:<30}{r['animals']:>8}{r['frames']:>8}{r['acc_individual']:9.4f}{est}{r['acc_all']:9.4f}"
               f"{r['acc_touching']:9.4f}"
               f"{r['idf1']:8.4f}{r['coverage']:8.4f}{r['wall_s']:9.1f}{ident}{rss}  {r.get('method', '?')}")
     off = [f"{r['case']} ({r['estimated'] - r['acc_individual']:+.4f})" for r in rows
@@ -251,17 +247,19 @@ def print_spread(rows: list[dict]) -> None:
     runs that differ only in training's random choices (a change smaller than that is not measured)."""
     runs: dict[str, list[dict]] = {}
     for r in rows:
-        if "error" not in r:
-            runs.setdefault(r["case"].split("@r")[0], []).append(r)
+        runs.setdefault(r["case"].split("@r")[0], []).append(r)
     runs = {case: found for case, found in runs.items() if len(found) > 1}
     if not runs:
         return
-    print(f"\n{'runs on several random seeds':<30}{'runs':>5}{'acc_ind mean':>14}{'min':>8}{'max':>8}{'est mean':>10}")
+    print(f"\n{'runs on several random seeds':<30}{'runs':>5}{'failed':>7}{'acc_ind mean':>14}{'sd':>8}{'min':>8}"
+          f"{'max':>8}{'est mean':>10}")
     for case, found in runs.items():
-        accuracy = np.array([r["acc_individual"] for r in found])
-        estimates = [r["estimated"] for r in found if r.get("estimated") is not None]
+        done = [r for r in found if "error" not in r]
+        accuracy = np.array([r["acc_individual"] for r in done] or [np.nan])
+        estimates = [r["estimated"] for r in done if r.get("estimated") is not None]
         mean_estimate = f"{np.mean(estimates):10.4f}" if estimates else f"{'-':>10}"
-        print(f"{case:<30}{len(found):>5}{accuracy.mean():14.4f}{accuracy.min():8.4f}{accuracy.max():8.4f}{mean_estimate}")
+        print(f"{case:<30}{len(found):>5}{len(found) - len(done):>7}{np.mean(accuracy):14.4f}{np.std(accuracy):8.4f}"
+              f"{np.min(accuracy):8.4f}{np.max(accuracy):8.4f}{mean_estimate}")
 
 
 def plot_table(rows: list[dict], path: Path) -> Path:
@@ -328,6 +326,8 @@ def main() -> None:
         parser.error("--seeds: seeds are 0 or more")
     if any(seed < 0 for seed in args.random_seeds):
         parser.error("--random_seeds: seeds are 0 or more")
+    if args.random_seeds != [0] and "--random_seed" in [a.lower() for a in args.track_args]:
+        parser.error("--random_seeds: give the seeds there, not as --track_args --random_seed")
     extra = None if args.score_only else (["--track_wo_identities", "true"] if args.wo_identities else []) + args.track_args
     if args.wo_identities:
         print("mode: track_wo_identities (no identification)")

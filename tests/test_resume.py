@@ -88,6 +88,21 @@ def test_a_checkpoint_of_other_parameters_is_not_used_and_the_event_names_them(t
     assert np.array_equal(checkpoints.load("crossings", "Crossing detection", stamp)["x"], np.arange(3))
 
 
+def test_a_checkpoint_from_before_a_parameter_existed_counts_as_made_at_its_default(tmp_path):
+    """Sessions tracked before ``random_seed`` existed ran with 0: they resume at 0, not at 1."""
+    events = InMemoryEventSink()
+    checkpoints = Checkpoints(SessionFolder(tmp_path / "session_x"), events)
+    older = {"version": "1", "videos": [["a.avi", 10, 1]], "parameters": {"number_of_animals": 8}}
+    checkpoints.save("crossings", older, {"x": np.arange(3)})
+    now = {**older, "parameters": {"number_of_animals": 8, "random_seed": 0}}
+    assert np.array_equal(checkpoints.load("crossings", "Crossing detection", now)["x"], np.arange(3))
+    other_seed = {**older, "parameters": {"number_of_animals": 8, "random_seed": 1}}
+    assert checkpoints.load("crossings", "Crossing detection", other_seed) is None
+    [event] = events.events
+    assert event.changed == ("random_seed",)
+    assert checkpoints.load("crossings", "Crossing detection", older) is not None  # a stage it does not reach
+
+
 def test_crossing_and_identity_results_read_back_exactly():
     crossings = CrossingResult(np.array([True, False, True]), AreaModel(52.5, 3.25), 31.0,
                                CrossingLabels(np.array([True, False, False]), np.array([False, True, False])), "cnn")

@@ -208,6 +208,7 @@ def test_wrong_type_names_parameter_value_and_expected_type(params, expected):
 @pytest.mark.parametrize(("params", "expected"), [
     ({"number_of_animals": -1}, "number_of_animals: -1 is too small"),
     ({"random_seed": -3}, "random_seed: -3 is too small; it must be an integer >= 0"),
+    ({"random_seed": 2 ** 32}, "random_seed: 4294967296 is too large; it must be an integer <= 4294967295"),
     ({"frames_per_episode": 0}, "frames_per_episode: 0 is too small"),
     ({"number_of_frames_for_background": 0}, "number_of_frames_for_background: 0 is too small"),
     ({"contrastive_batchsize": 0}, "contrastive_batchsize: 0"),
