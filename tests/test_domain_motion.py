@@ -58,16 +58,20 @@ def test_the_noise_is_learnt_from_the_fragments_and_grows_with_the_lag():
     assert model.still(1) > model.moving(1)  # a 3 px/frame animal is not where it was
 
 
-def test_the_animal_that_leaves_heading_on_is_the_one_that_entered():
-    rng = np.random.default_rng(1)
-    scene = _crossing_scene(rng)
+def _crossing_posterior(scene) -> tuple[np.ndarray, np.ndarray]:
+    """(motion's posterior of each way through the scene's one crossing, whether each way keeps
+    the animal), from a model learnt on the scene itself."""
     fragments = _fragments(scene)
     model = learn_motion(fragments, scene[1], scene[2])
     [group] = crossing_groups(fragments, scene[3])
     ends = fragment_ends(fragments, scene[1], scene[2])
     animal_of = np.array([scene[4][fragments.blobs(f)[0]] for f in range(len(fragments))])
     posterior = join_posterior(join_log_likelihood(model, ends, group.entering, group.leaving))
-    same = animal_of[group.entering][:, None] == animal_of[group.leaving][None]
+    return posterior, animal_of[group.entering][:, None] == animal_of[group.leaving][None]
+
+
+def test_the_animal_that_leaves_heading_on_is_the_one_that_entered():
+    posterior, same = _crossing_posterior(_crossing_scene(np.random.default_rng(1)))
     assert posterior[same].min() > 0.99
     np.testing.assert_allclose(posterior.sum(0), 1)
     np.testing.assert_allclose(posterior.sum(1), 1)
@@ -77,15 +81,8 @@ def test_an_animal_whose_blob_shrinks_across_a_crossing_is_still_followed_by_its
     """Animal 0 (100 px) leaves the crossing 12 % smaller, near animal 1's 90 px: sizes alone would
     swap them, but both keep their headings through an X, and one large change of size is not
     worth the turn that swapping them takes (heavy-tailed size noise)."""
-    rng = np.random.default_rng(3)
-    scene = _crossing_scene(rng, headings=(0.6, -0.6), sizes=(100.0, 90.0), shrunk=0.88)
-    fragments = _fragments(scene)
-    model = learn_motion(fragments, scene[1], scene[2])
-    [group] = crossing_groups(fragments, scene[3])
-    ends = fragment_ends(fragments, scene[1], scene[2])
-    animal_of = np.array([scene[4][fragments.blobs(f)[0]] for f in range(len(fragments))])
-    posterior = join_posterior(join_log_likelihood(model, ends, group.entering, group.leaving))
-    same = animal_of[group.entering][:, None] == animal_of[group.leaving][None]
+    scene = _crossing_scene(np.random.default_rng(3), headings=(0.6, -0.6), sizes=(100.0, 90.0), shrunk=0.88)
+    posterior, same = _crossing_posterior(scene)
     assert posterior[same].min() > 0.99
 
 
