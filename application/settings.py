@@ -87,7 +87,7 @@ class Settings:
     maximal_images_per_animal: int = _param(3000, ADVANCED, "Maximum number of images per animal used to train the identification CNN in each accumulation step.", "int")
     device: str = _param("", ADVANCED, "Device name for torch.device() (e.g., 'cpu', 'cuda', 'cuda:0'). Leave empty for automatic selection.", "str")
     torch_compile: bool = _param(False, ADVANCED, "If true, models are compiled with torch.compile for faster execution (may not be compatible with all devices).", "bool")
-    random_seed: int = _param(0, ADVANCED, "Seed of the random choices in training the networks (initial weights, images sampled, k-means starts): the same video and parameters give the same identities; another seed is another, equally valid run. Not an idtracker.ai parameter.", "int")
+    random_seed: int = _param(0, ADVANCED, "Seed of the random choices in training the networks (initial weights, images sampled, k-means starts): on the CPU the same video and parameters give the same identities; another seed is another, equally valid run. Not an idtracker.ai parameter.", "int")
 
     @property
     def session_name(self) -> str:
