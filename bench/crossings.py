@@ -19,23 +19,20 @@ from pathlib import Path
 import numpy as np
 
 from idtracker.adapters.storage.ground_truth_file import read_ground_truth
-from idtracker.domain.blobs import BlobTable
 from idtracker.domain.crossing_resolution import follow_identities, split_positions
 from idtracker.domain.scoring import identity_accuracy
 from idtracker.domain.trajectories import positions_by_identity, with_placed_positions
 
 from accuracy import touching_accuracy  # bench/ is the script's own folder
-from tracked_cases import session_of, tracked_cases
+from tracked_cases import saved_blobs, tracked_cases
 
 
-def solved_trajectories(blobs_file: Path, frames: int, animals: int) -> tuple[np.ndarray, float]:
-    """(frames, animals, 2) positions of every identity, crossings solved again as the pipeline
-    writes them (a placed position fills a gap, or replaces its own blob's centroid where the blob
-    is shared), and the solver's seconds."""
-    with np.load(blobs_file) as saved:
-        blobs = BlobTable(saved["frame"], saved["centroid"], saved["area"], saved["bbox"], saved["contour_points"],
-                          saved["contour_offsets"])
-        links, identity, individual = saved["links"], saved["identity"], saved["is_individual"]
+def solved_trajectories(case: Path, frames: int, animals: int) -> tuple[np.ndarray, float]:
+    """(frames, animals, 2) positions of every identity of the case's session, crossings solved
+    again as the pipeline writes them (a placed position fills a gap, or replaces its own blob's
+    centroid where the blob is shared), and the solver's seconds."""
+    blobs, saved = saved_blobs(case)
+    links, identity, individual = saved["links"], saved["identity"], saved["is_individual"]
     identified = individual & (identity > 0)
     animal_area = float(np.median(blobs.area[identified])) if identified.any() else 0.0
     t0 = time.perf_counter()
@@ -48,8 +45,7 @@ def solved_trajectories(blobs_file: Path, frames: int, animals: int) -> tuple[np
 def score_case(folder: Path) -> dict:
     """Accuracy on all and on touching animal-frames of the case in ``folder``, and the solver's time."""
     truth = read_ground_truth(folder)
-    output, seconds = solved_trajectories(session_of(folder) / "preprocessing" / "blobs.npz", len(truth.positions),
-                                          truth.positions.shape[1])
+    output, seconds = solved_trajectories(folder, len(truth.positions), truth.positions.shape[1])
     accuracy = identity_accuracy(truth.positions, truth.touching, truth.body_length, output)
     acc_touching = touching_accuracy(accuracy.acc_individual, accuracy.acc_all, accuracy.touching_fraction)
     return {"case": folder.name, "acc_all": accuracy.acc_all, "acc_touching": acc_touching, "solver_s": seconds}

@@ -42,7 +42,7 @@ from idtracker.domain.ground_truth import GroundTruth  # noqa: E402
 from idtracker.domain.motion import MAX_EXACT_GROUP, join_log_likelihood, join_posterior  # noqa: E402
 from idtracker.domain.tracklets import best_way  # noqa: E402
 
-from tracked_cases import session_of, tracked_cases  # noqa: E402  bench/ is the script's own folder
+from tracked_cases import saved_blobs, tracked_cases  # noqa: E402  bench/ is the script's own folder
 
 #: Crossing lengths (frames, see the module docstring) the table is split at, and the posterior
 #: bands of each row; ``SURE``: the band from which the chart counts wrong ways.
@@ -59,7 +59,8 @@ def case_ways(folder: Path) -> tuple[np.ndarray, int]:
     """((k, 4) per way read: crossing length, posterior of the way joined, 1.0 where it leads to
     the animal's own fragment, posterior of the true way; groups skipped as unnamed) of a case."""
     truth = read_ground_truth(folder)
-    blobs, links, individual = _saved_blobs(session_of(folder) / "preprocessing" / "blobs.npz")
+    blobs, saved = saved_blobs(folder)
+    links, individual = saved["links"], saved["is_individual"]
     fragments = build_fragments(blobs.frame, links, individual)
     joined = join_by_motion(fragments, SegmentedVideo(blobs, links, [], np.zeros(0, np.int64), ()),
                             InMemoryEventSink(), number_of_animals=truth.positions.shape[1])
@@ -78,14 +79,6 @@ def case_ways(folder: Path) -> tuple[np.ndarray, int]:
         elif sorted(before) == sorted(after) and len(set(before)) == len(before):
             rows += _group_ways(group, joined, before, after)
     return np.array(rows, np.float64).reshape(-1, 4), unnamed
-
-
-def _saved_blobs(path: Path) -> tuple[BlobTable, np.ndarray, np.ndarray]:
-    """The blobs, overlap links and individual flags a session saved."""
-    with np.load(path) as saved:
-        blobs = BlobTable(saved["frame"], saved["centroid"], saved["area"], saved["bbox"], saved["contour_points"],
-                          saved["contour_offsets"])
-        return blobs, saved["links"], saved["is_individual"]
 
 
 def _blob_animals(blobs: BlobTable, truth: GroundTruth) -> np.ndarray:

@@ -5,6 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import numpy as np
+from idtracker.domain.blobs import BlobTable
+
 
 def parse_cases(description: str) -> tuple[Path, list[str]]:
     """(--work, the case names given) from the command line of a script that re-reads sessions."""
@@ -50,3 +53,12 @@ def session_of(case: Path) -> Path:
 
 def _sessions(case: Path) -> list[Path]:
     return sorted((case / "out").glob("session_*"))
+
+
+def saved_blobs(case: Path) -> tuple[BlobTable, dict[str, np.ndarray]]:
+    """The blobs of a case's session (``preprocessing/blobs.npz``) and the per-blob arrays saved
+    beside them (``links``, ``is_individual``, ``identity``, ``fragment``)."""
+    with np.load(session_of(case) / "preprocessing" / "blobs.npz") as saved:
+        blobs = BlobTable(saved["frame"], saved["centroid"], saved["area"], saved["bbox"], saved["contour_points"],
+                          saved["contour_offsets"])
+        return blobs, {k: saved[k] for k in ("links", "is_individual", "identity", "fragment")}
