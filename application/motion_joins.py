@@ -31,7 +31,7 @@ from .segmentation import SegmentedVideo
 #: (one crossing of the crowded tank, seed 7, whose two ~360 px2 blobs, an animal and part of another
 #: where one measures ~270, the Gaussian size term then matched); between 0.99 and 0.9999, 5 of 296
 #: against 0.6 expected, all in crossings of 8 frames or more. With the heavy-tailed size term
-#: (``motion._t_logpdf_1d``), on 47 sessions (those 26, 50 and 100 animals, 8_long, the small
+#: (``motion.pair_log_likelihood``), on 47 sessions (those 26, 50 and 100 animals, 8_long, the small
 #: look-alikes on seeds 3-8): 0 of 5,637 at 0.9999 or more, 6 of 939 between 0.99 and 0.9999.
 MIN_JOIN_PROBABILITY = 0.9999
 #: Posterior a join through a crossing needs for a one-frame fragment to take its velocity from

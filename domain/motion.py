@@ -220,37 +220,11 @@ def carried_velocities(ends: FragmentEnds, before: np.ndarray, after: np.ndarray
 
 
 def _t_logpdf(residual: np.ndarray, scale: np.ndarray) -> np.ndarray:
-    """2D isotropic Student-t log-density of residuals (..., 2) with per-axis scales (...)."""
-    nu = T_DOF
+    """Isotropic Student-t log-density (``T_DOF``) of residuals (..., k) with per-axis scales (...)."""
+    nu, k = T_DOF, residual.shape[-1]
     r2 = np.sum(residual ** 2, axis=-1) / scale ** 2
-    return (math.lgamma((nu + 2) / 2) - math.lgamma(nu / 2) - math.log(nu * math.pi)
-            - 2 * np.log(scale) - (nu + 2) / 2 * np.log1p(r2 / nu))
-
-
-def _t_logpdf_1d(residual: np.ndarray, scale: np.ndarray) -> np.ndarray:
-    """1D Student-t log-density (``T_DOF``) of residuals with scales ``scale``.
-
-    The size term's tails. With the Gaussian it had, a blob that lost a fifth of its area
-    across a crossing (an animal half hidden, or bent), or a one-frame blob that still held part
-    of another animal, cost the true way 4-11 nats, which motion then gave to another animal:
-    on 8_long (15,000 frames) such a 362 px2 blob, where the animal measures ~270, made a sure
-    wrong join (0.9990 on individual frames; 1.0000 with this term).
-
-    Re-joined with ``bench/motion_ways.py`` on 47 tracked bench sessions (8 to 100 animals, the
-    small look-alikes on seeds 0-8, the crowded tank on five seeds; 7,577 ways through crossings of
-    2-6 known animals): log-loss of the true ways 663.9 -> 477.0; wrong among the ways given
-    0.9999 or more (joined for sure) 4 of 5,762 -> 0 of 5,637, between 0.99 and 0.9999 17 of 868
-    -> 6 of 939 (about 2 expected). Dropping the size term altogether was worse on the first 26
-    sessions (143.8 against 140.5). End to end on 28 videos (the small look-alikes on seeds 0-8
-    and 8_long) individual-frame accuracy rose 0.4 points on average: 3 videos gained 6-9 points
-    and 8_long 0.1, 6 lost 0.1-4 (fewer joins made for sure, or the fusion weighing appearance
-    otherwise: on these videos one join or one weight flips a swap), 18 were unchanged. Tracking
-    without identities (slots by motion alone) on the 9 look-alike videos of seeds 0-2: 0.9604 ->
-    0.9582 on average (2 up to 2 points, 3 down up to 2, 4 unchanged)."""
-    nu = T_DOF
-    z2 = (residual / scale) ** 2
-    return (math.lgamma((nu + 1) / 2) - math.lgamma(nu / 2) - 0.5 * math.log(nu * math.pi)
-            - np.log(scale) - (nu + 1) / 2 * np.log1p(z2 / nu))
+    return (math.lgamma((nu + k) / 2) - math.lgamma(nu / 2) - k / 2 * math.log(nu * math.pi)
+            - k * np.log(scale) - (nu + k) / 2 * np.log1p(r2 / nu))
 
 
 def join_log_likelihood(model: MotionModel, ends: FragmentEnds, entering: np.ndarray,
@@ -264,14 +238,32 @@ def pair_log_likelihood(model: MotionModel, ends: FragmentEnds, before: np.ndarr
     """Log-likelihood that fragment ``before`` continues as the later fragment ``after`` (index
     arrays, broadcast together): where their ends meet halfway through the gap, how their
     velocities differ, and how their sizes differ; -inf where ``after`` does not start after
-    ``before`` ends (a fragment that leaves a crossing group and enters it again is on both sides)."""
+    ``before`` ends (a fragment that leaves a crossing group and enters it again is on both sides).
+
+    Every term is a Student-t, the size's too. With the Gaussian the size term had, a blob that
+    lost a fifth of its area across a crossing (an animal half hidden, or bent), or a one-frame
+    blob that still held part of another animal, cost the true way 4-11 nats, which motion then
+    gave to another animal: on 8_long (15,000 frames) such a 362 px2 blob, where the animal
+    measures ~270, made a sure wrong join (0.9990 on individual frames; 1.0000 with the t).
+
+    Re-joined with ``bench/motion_ways.py`` on 47 tracked bench sessions (8 to 100 animals, the
+    small look-alikes on seeds 0-8, the crowded tank on five seeds; 7,577 ways through crossings of
+    2-6 known animals): log-loss of the true ways 663.9 -> 477.0; wrong among the ways given
+    0.9999 or more (joined for sure) 4 of 5,762 -> 0 of 5,637, between 0.99 and 0.9999 17 of 868
+    -> 6 of 939 (about 2 expected). Dropping the size term altogether was worse on the first 26
+    sessions (143.8 against 140.5). End to end on 28 videos (the small look-alikes on seeds 0-8
+    and 8_long) individual-frame accuracy rose 0.4 points on average: 3 videos gained 6-9 points
+    and 8_long 0.1, 6 lost 0.1-4 (fewer joins made for sure, or the fusion weighing appearance
+    otherwise: on these videos one join or one weight flips a swap), 18 were unchanged. Tracking
+    without identities (slots by motion alone) on the 9 look-alike videos of seeds 0-2: 0.9604 ->
+    0.9582 on average (2 up to 2 points, 3 down up to 2, 4 unchanged)."""
     position, turn, both = _residuals(model, ends, before, after)
     total = (_t_logpdf(position[0], position[1] * model.position_inflation)
              + np.where(both, _t_logpdf(turn[0], turn[1] * model.turning_inflation), 0.0))
     size_var = (model.area_blob ** 2 * (1 / ends.area_count[before] + 1 / ends.area_count[after])
                 + model.area_drift ** 2)
     size = ends.first_log_area[after] - ends.last_log_area[before]
-    total = total + _t_logpdf_1d(size, np.sqrt(size_var))
+    total = total + _t_logpdf(size[..., None], np.sqrt(size_var))
     return np.where(ends.first_frame[after] > ends.last_frame[before], total, -np.inf)
 
 
