@@ -35,14 +35,12 @@ from idtracker.adapters.events.memory_sink import InMemoryEventSink  # noqa: E40
 from idtracker.adapters.storage.ground_truth_file import read_ground_truth  # noqa: E402
 from idtracker.application.motion_joins import JoinedFragments, join_by_motion  # noqa: E402
 from idtracker.application.segmentation import SegmentedVideo  # noqa: E402
-from idtracker.domain.blobs import BlobTable  # noqa: E402
 from idtracker.domain.crossing_groups import CrossingGroup  # noqa: E402
-from idtracker.domain.fragments import Fragments, build_fragments  # noqa: E402
-from idtracker.domain.ground_truth import GroundTruth  # noqa: E402
+from idtracker.domain.fragments import build_fragments  # noqa: E402
 from idtracker.domain.motion import MAX_EXACT_GROUP, join_log_likelihood, join_posterior  # noqa: E402
 from idtracker.domain.tracklets import best_way  # noqa: E402
 
-from tracked_cases import saved_blobs, tracked_cases  # noqa: E402  bench/ is the script's own folder
+from tracked_cases import blob_animals, saved_blobs, tracked_cases  # noqa: E402  bench/ is the script's own folder
 
 #: Crossing lengths (frames, see the module docstring) the table is split at, and the posterior
 #: bands of each row; ``SURE``: the band from which the chart counts wrong ways.
@@ -67,7 +65,7 @@ def case_ways(folder: Path) -> tuple[np.ndarray, int]:
     if joined.model is None:
         print(f"{folder.name}: no motion model (fragments too short to learn one); skipped")
         return np.zeros((0, 4)), 0
-    animal = _blob_animals(blobs, truth)
+    animal = blob_animals(blobs, truth)
     rows, unnamed = [], 0
     for group in joined.groups:
         if not 2 <= len(group.entering) == len(group.leaving) <= MAX_EXACT_GROUP:
@@ -79,18 +77,6 @@ def case_ways(folder: Path) -> tuple[np.ndarray, int]:
         elif sorted(before) == sorted(after) and len(set(before)) == len(before):
             rows += _group_ways(group, joined, before, after)
     return np.array(rows, np.float64).reshape(-1, 4), unnamed
-
-
-def _blob_animals(blobs: BlobTable, truth: GroundTruth) -> np.ndarray:
-    """(n_blobs,) the one animal within half a body length of each blob's centroid, -1 where there
-    is none, more than one, or the ground truth ends before the blob's frame."""
-    animal = np.full(len(blobs.frame), -1, np.int64)
-    seen = blobs.frame < len(truth.positions)
-    distance = np.linalg.norm(truth.positions[blobs.frame[seen]] - blobs.centroid[seen][:, None, :], axis=2)
-    near = np.nan_to_num(distance, nan=np.inf) < truth.body_length / 2
-    one = near.sum(1) == 1
-    animal[np.flatnonzero(seen)[one]] = near[one].argmax(1)
-    return animal
 
 
 def _group_ways(group: CrossingGroup, joined: JoinedFragments, before: np.ndarray,

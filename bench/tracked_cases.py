@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 from idtracker.domain.blobs import BlobTable
+from idtracker.domain.ground_truth import GroundTruth
 
 
 def parse_cases(description: str) -> tuple[Path, list[str]]:
@@ -62,3 +63,15 @@ def saved_blobs(case: Path) -> tuple[BlobTable, dict[str, np.ndarray]]:
         blobs = BlobTable(saved["frame"], saved["centroid"], saved["area"], saved["bbox"], saved["contour_points"],
                           saved["contour_offsets"])
         return blobs, {k: saved[k] for k in ("links", "is_individual", "identity", "fragment")}
+
+
+def blob_animals(blobs: BlobTable, truth: GroundTruth) -> np.ndarray:
+    """(n_blobs,) the one animal within half a body length of each blob's centroid, -1 where there
+    is none, more than one, or the ground truth ends before the blob's frame."""
+    animal = np.full(len(blobs.frame), -1, np.int64)
+    seen = blobs.frame < len(truth.positions)
+    distance = np.linalg.norm(truth.positions[blobs.frame[seen]] - blobs.centroid[seen][:, None, :], axis=2)
+    near = np.nan_to_num(distance, nan=np.inf) < truth.body_length / 2
+    one = near.sum(1) == 1
+    animal[np.flatnonzero(seen)[one]] = near[one].argmax(1)
+    return animal
