@@ -8,7 +8,8 @@ Each case is rendered once (cached in --work, default bench_work/), tracked by t
 scored: identity accuracy on individual frames (no animal touching), on all frames and on the
 animal-frames touching another (crossings), IDF1 at one body length, coverage. test_A is scored against idtracker.ai 6.0.14's own trajectories (agreement,
 not ground truth), as are its short clips (``test_A_0_250`` ...: the same real fish tracked over a few
-hundred frames with ``--tracking_intervals``, scored on those frames only). Prints one table, with each session's own ``estimated_accuracy`` beside the
+hundred frames with ``--tracking_intervals``, scored on those frames only) and ``test_A_small`` (test_A
+shrunk three times: real fish the size of juveniles). Prints one table, with each session's own ``estimated_accuracy`` beside the
 measured accuracy and the method that identified it, and draws it as ``--work/accuracy.png``. ``--quick`` runs a subset in about five
 minutes; the full suite takes about two hours on 2 cores (run it in parts with ``--cases``); a case
 that does not finish within ``--case_timeout`` is reported as unfinished. ``--random_seeds 0 1 2``
@@ -112,6 +113,15 @@ QUICK = ["8_distinct", "8_lookalike", "8_short", "test_A"]
 #: fewer frames, fewer and shorter global fragments, the same real fish, scored against idtracker.ai's
 #: identities for the whole video on the clip's frames only.
 TEST_A_CLIPS = {"test_A_0_250": (0, 250), "test_A_250_501": (250, 501), "test_A_150_350": (150, 350)}
+#: Real fish at the size of juveniles: test_A shrunk by this factor (its fish, 57 px long, become 19
+#: px, as in real clips of juvenile zebrafish; the identification images 14 px instead of 42), scored
+#: against idtracker.ai's trajectories of the full-size video shrunk alike. Rendered look-alikes
+#: differ by a few percent in size and shade; these differ as real fish do, at a size where their
+#: looks are hard to tell apart.
+SMALL_TEST_A = {"test_A_small": 3}
+#: The shrunk video's minimum blob area (px2): half its fish's median area (20 px2 on this video), as
+#: test_A's own 150 is half of its fish's (303 px2); a third of that lost fish in most frames.
+SMALL_TEST_A_AREA = 10.0
 
 
 def _run(command: list[str], cwd: Path, timeout_s: float) -> tuple[float, float | None, int]:
@@ -182,6 +192,55 @@ def test_a_case(work: Path, extra: list[str] | None, timeout_s: float, name: str
                              random_seed)
     label = _run_name("test_A (vs idtracker.ai)" if name == "test_A" else name, random_seed)
     return _row(label, 8, len(positions), truth, out / "session_test_A", wall, rss, code, (start, stop))
+
+
+def small_test_a_case(work: Path, extra: list[str] | None, timeout_s: float, name: str, random_seed: int = 0) -> dict:
+    """test_A shrunk (:data:`SMALL_TEST_A`; made once in ``work``), tracked with test_A's parameters
+    but the area threshold (:data:`SMALL_TEST_A_AREA`), against idtracker.ai's trajectories shrunk alike."""
+    factor = SMALL_TEST_A[name]
+    folder = work / name
+    video = folder / f"{name}.avi"
+    if not video.exists():
+        _shrink_video(SHARED / "data" / "test_A.avi", video, factor)
+    settings = folder / f"{name}.toml"
+    text = "".join(line for line in (SHARED / "data" / "test_A.toml").read_text().splitlines(keepends=True)
+                   if not line.startswith("#"))
+    for old, new in [("name = 'test_A'", f"name = '{name}'"), ("video_paths = ['test_A.avi']", f"video_paths = ['{video.name}']"),
+                     ("area_ths = [150.0, inf]", f"area_ths = [{SMALL_TEST_A_AREA}, inf]")]:
+        if old not in text:
+            raise SystemExit(f"accuracy.py: {SHARED / 'data' / 'test_A.toml'} no longer holds {old}; update {name}'s settings")
+        text = text.replace(old, new)
+    settings.write_text(f"# test_A shrunk {factor} times by bench/accuracy.py: real fish the size of juveniles.\n{text}")
+    reference = read_trajectories(SHARED / "data" / "reference" / "test_A")
+    positions = (reference["trajectories"] + 0.5) / factor - 0.5  # pixel centres, as cv2.INTER_AREA maps them
+    truth = GroundTruth(positions, np.zeros(positions.shape[:2], bool), float(reference["body_length"]) / factor,
+                        np.full(positions.shape[:2], np.nan))
+    out = folder / ("out" if random_seed == 0 else f"out_r{random_seed}")
+    wall, rss, code = _track(settings, out, extra, timeout_s, random_seed)
+    return _row(_run_name(f"{name} (vs idtracker.ai)", random_seed), 8, len(positions), truth, out / f"session_{name}",
+                wall, rss, code)
+
+
+def _shrink_video(source: Path, target: Path, factor: int) -> None:
+    """``source`` shrunk ``factor`` times in each direction (pixel areas averaged), gray, same codec
+    and frame rate, written atomically."""
+    import cv2
+
+    capture = cv2.VideoCapture(str(source))
+    fps = capture.get(cv2.CAP_PROP_FPS)
+    size = (int(capture.get(cv2.CAP_PROP_FRAME_WIDTH)) // factor, int(capture.get(cv2.CAP_PROP_FRAME_HEIGHT)) // factor)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f"partial_{target.name}")
+    writer = cv2.VideoWriter(str(partial), cv2.VideoWriter_fourcc(*"FMP4"), fps, size, isColor=False)
+    while True:
+        ok, frame = capture.read()
+        if not ok:
+            break
+        gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY) if frame.ndim == 3 else frame
+        writer.write(cv2.resize(gray, size, interpolation=cv2.INTER_AREA))
+    writer.release()
+    capture.release()
+    partial.replace(target)
 
 
 def _row(name, animals, frames, truth, session, wall, rss, code, clip: tuple[int, int] | None = None) -> dict:
@@ -296,7 +355,7 @@ def plot_table(rows: list[dict], path: Path) -> Path:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help=f"only {', '.join(QUICK)}")
-    parser.add_argument("--cases", nargs="+", help="case names to run (test_A and its clips included by name)")
+    parser.add_argument("--cases", nargs="+", help="case names to run (test_A, its clips and test_A_small included by name)")
     parser.add_argument("--work", type=Path, default=Path("bench_work"))
     parser.add_argument("--wo_identities", action="store_true", help="track without identities (segmentation only)")
     parser.add_argument("--track_args", nargs=argparse.REMAINDER, default=[],
@@ -312,7 +371,7 @@ def main() -> None:
                         help="seconds a case may track before it is reported unfinished (default: 1200, so the "
                              "100-animal case fits)")
     args = parser.parse_args()
-    real = ["test_A", *TEST_A_CLIPS]
+    real = ["test_A", *TEST_A_CLIPS, *SMALL_TEST_A]
     known = [c.name for c in CASES] + real
     names = args.cases or (QUICK if args.quick else known)
     unknown = [name for name in names if name not in known]
@@ -321,7 +380,7 @@ def main() -> None:
     if args.seeds and not args.cases:
         parser.error("--seeds needs --cases: the rendered cases to render on those seeds")
     if args.seeds and any(name in real for name in names):
-        parser.error("--seeds: test_A and its clips are real videos, with no seed; name rendered cases")
+        parser.error("--seeds: test_A and the videos made from it are real videos, with no seed; name rendered cases")
     if args.seeds and any(seed < 0 for seed in args.seeds):
         parser.error("--seeds: seeds are 0 or more")
     if any(seed < 0 for seed in args.random_seeds):
@@ -339,8 +398,12 @@ def main() -> None:
         runs = list(seeded.values())  # 8_short and 8_short_s1 on seed 1 are one video, tracked once
     for run in runs:
         for random_seed in dict.fromkeys(args.random_seeds):
-            rows.append(test_a_case(work, extra, args.case_timeout, run, random_seed) if run in real
-                        else rendered_case(run, work, extra, args.case_timeout, random_seed))
+            if run in SMALL_TEST_A:
+                rows.append(small_test_a_case(work, extra, args.case_timeout, run, random_seed))
+            elif run in real:
+                rows.append(test_a_case(work, extra, args.case_timeout, run, random_seed))
+            else:
+                rows.append(rendered_case(run, work, extra, args.case_timeout, random_seed))
             print(f"done {rows[-1]['case']}: {rows[-1]}", file=sys.stderr)
     print_table(rows)
     print_spread(rows)
