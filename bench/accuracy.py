@@ -120,7 +120,8 @@ TEST_A_CLIPS = {"test_A_0_250": (0, 250), "test_A_250_501": (250, 501), "test_A_
 #: looks are hard to tell apart.
 SMALL_TEST_A = {"test_A_small": 3}
 #: The shrunk video's minimum blob area (px2): half its fish's median area (20 px2 on this video), as
-#: test_A's own 150 is half of its fish's (303 px2); a third of that lost fish in most frames.
+#: test_A's own 150 is half of its fish's (303 px2); at a ninth of 150 (16.7) a fifth of the fish
+#: were lost (6.3 blobs a frame for 8).
 SMALL_TEST_A_AREA = 10.0
 
 
