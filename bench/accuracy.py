@@ -182,17 +182,26 @@ def _run_name(case: str, random_seed: int) -> str:
 def test_a_case(work: Path, extra: list[str] | None, timeout_s: float, name: str = "test_A", random_seed: int = 0) -> dict:
     """test_A, or one of :data:`TEST_A_CLIPS`, against idtracker.ai's trajectories on the same frames
     (tracked with ``random_seed``)."""
-    reference = read_trajectories(SHARED / "data" / "reference" / "test_A")
-    start, stop = TEST_A_CLIPS.get(name, (0, len(reference["trajectories"])))
-    positions = reference["trajectories"][start:stop]
-    truth = GroundTruth(positions, np.zeros(positions.shape[:2], bool), float(reference["body_length"]),
-                        np.full(positions.shape[:2], np.nan))
+    start, stop = TEST_A_CLIPS.get(name, (0, None))
+    truth = _test_a_truth(frames=slice(start, stop))
+    stop = start + len(truth.positions)
     clip = [] if name == "test_A" else ["--tracking_intervals", f"[{start},{stop}]"]
     out = work / _run_name(name, random_seed)
     wall, rss, code = _track(SHARED / "data" / "test_A.toml", out, None if extra is None else extra + clip, timeout_s,
                              random_seed)
     label = _run_name("test_A (vs idtracker.ai)" if name == "test_A" else name, random_seed)
-    return _row(label, 8, len(positions), truth, out / "session_test_A", wall, rss, code, (start, stop))
+    return _row(label, 8, len(truth.positions), truth, out / "session_test_A", wall, rss, code, (start, stop))
+
+
+def _test_a_truth(factor: int = 1, frames: slice = slice(None)) -> GroundTruth:
+    """idtracker.ai's trajectories of test_A on ``frames`` as the truth it is scored against (no
+    touching flags, no areas), for the video shrunk ``factor`` times (pixel centres, as
+    cv2.INTER_AREA maps them)."""
+    reference = read_trajectories(SHARED / "data" / "reference" / "test_A")
+    positions = reference["trajectories"][frames]
+    positions = (positions + 0.5) / factor - 0.5 if factor != 1 else positions
+    return GroundTruth(positions, np.zeros(positions.shape[:2], bool), float(reference["body_length"]) / factor,
+                       np.full(positions.shape[:2], np.nan))
 
 
 def small_test_a_case(work: Path, extra: list[str] | None, timeout_s: float, name: str, random_seed: int = 0) -> dict:
@@ -212,13 +221,10 @@ def small_test_a_case(work: Path, extra: list[str] | None, timeout_s: float, nam
             raise SystemExit(f"accuracy.py: {SHARED / 'data' / 'test_A.toml'} no longer holds {old}; update {name}'s settings")
         text = text.replace(old, new)
     settings.write_text(f"# test_A shrunk {factor} times by bench/accuracy.py: real fish the size of juveniles.\n{text}")
-    reference = read_trajectories(SHARED / "data" / "reference" / "test_A")
-    positions = (reference["trajectories"] + 0.5) / factor - 0.5  # pixel centres, as cv2.INTER_AREA maps them
-    truth = GroundTruth(positions, np.zeros(positions.shape[:2], bool), float(reference["body_length"]) / factor,
-                        np.full(positions.shape[:2], np.nan))
+    truth = _test_a_truth(factor)
     out = folder / ("out" if random_seed == 0 else f"out_r{random_seed}")
     wall, rss, code = _track(settings, out, extra, timeout_s, random_seed)
-    return _row(_run_name(f"{name} (vs idtracker.ai)", random_seed), 8, len(positions), truth, out / f"session_{name}",
+    return _row(_run_name(f"{name} (vs idtracker.ai)", random_seed), 8, len(truth.positions), truth, out / f"session_{name}",
                 wall, rss, code)
 
 
