@@ -60,10 +60,9 @@ def ceiling(case: Path) -> dict:
     summed = np.zeros((of_fragment.max() + 1, n))
     np.add.at(summed, of_fragment, log_proba)
     fragment_right = summed.argmax(1)[of_fragment] == truth_test
-    length = np.bincount(of_fragment)[of_fragment]
-    edges = LENGTHS + (np.inf,)
-    by_length = [float(fragment_right[(length >= lo) & (length < hi)].mean()) if ((length >= lo) & (length < hi)).any()
-                 else float("nan") for lo, hi in zip(edges[:-1], edges[1:])]
+    length_bin = np.digitize(np.bincount(of_fragment)[of_fragment], LENGTHS) - 1
+    by_length = [float(fragment_right[length_bin == b].mean()) if (length_bin == b).any() else float("nan")
+                 for b in range(len(LENGTHS))]
     return {"case": case.name, "animals": n, "images": int(test.sum()), "fragments": int(held_out.sum()),
             "image": float((log_proba.argmax(1) == truth_test).mean()), "fragment": float(fragment_right.mean()),
             "by_length": by_length, "chance": 1.0 / n, "seconds": seconds}
@@ -90,9 +89,9 @@ def main() -> None:
     folders = tracked_cases("appearance_ceiling.py", __doc__.splitlines()[0], "identification_images")
     if not folders:
         raise SystemExit("appearance_ceiling.py: no tracked case with ground truth and identification images in --work")
-    header = f"{'case':<30}{'animals':>8}{'images':>8}{'image':>8}{'fragment':>10}" + "".join(
-        f"{f'{lo}+' if i == len(LENGTHS) - 1 else f'{lo}-{LENGTHS[i + 1] - 1}':>8}" for i, lo in enumerate(LENGTHS)) + \
-        f"{'chance':>8}{'fit_s':>7}"
+    bins = [f"{lo}-{hi - 1}" for lo, hi in zip(LENGTHS, LENGTHS[1:])] + [f"{LENGTHS[-1]}+"]
+    header = (f"{'case':<30}{'animals':>8}{'images':>8}{'image':>8}{'fragment':>10}"
+              + "".join(f"{b:>8}" for b in bins) + f"{'chance':>8}{'fit_s':>7}")
     print("held-out share named right (fragment columns by fragment length, images)")
     print(header)
     rows = []
